@@ -1,0 +1,1 @@
+"""medcoop: who cooperates with whom in Chinese hospital, university and government news."""

@@ -1,0 +1,58 @@
+"""The annotated document: raw text plus labelled character spans (ANNOTATION.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["LABELS", "Span", "Document"]
+
+LABELS: tuple[str, ...] = ("INST", "ROLE", "PER", "AGR")
+"""The four entity labels of the annotation guideline, in a fixed order."""
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Characters ``start:end`` (end exclusive, code points) of the raw text carry ``label``."""
+
+    start: int
+    end: int
+    label: str
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "label": self.label}
+
+
+@dataclass
+class Document:
+    """One document of the JSON Lines span format.
+
+    >>> doc = Document("d1", "威海市中醫(yī)院", [Span(0, 10, "INST")])
+    >>> doc.span_texts()
+    [('威海市中醫(yī)院', 'INST')]
+    """
+
+    id: str | int
+    text: str
+    spans: list[Span] = field(default_factory=list)
+    source: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    def span_texts(self) -> list[tuple[str, str]]:
+        return [(self.text[s.start : s.end], s.label) for s in self.spans]
+
+    def to_dict(self) -> dict:
+        out = {"id": self.id}
+        if self.source is not None:
+            out["source"] = self.source
+        out["text"] = self.text
+        out["spans"] = [s.to_dict() for s in sorted(self.spans)]
+        out.update(self.meta)
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: dict) -> "Document":
+        """Build from a parsed JSON object; the validator explains malformed ones."""
+        known = {"id", "text", "spans", "source"}
+        spans = [Span(int(s["start"]), int(s["end"]), str(s["label"])) for s in obj.get("spans", [])]
+        meta = {k: v for k, v in obj.items() if k not in known}
+        return cls(obj["id"], obj["text"], sorted(spans), obj.get("source"), meta)

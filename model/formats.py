@@ -1,0 +1,233 @@
+"""Reading and writing annotations: JSON Lines spans, character BIO, doccano, Label Studio.
+
+JSON Lines spans are the source of truth (ANNOTATION.md); the other formats are
+derived from it or imported into it. Every conversion keeps the raw text exactly,
+so JSONL -> BIO -> JSONL and doccano -> JSONL -> doccano are identities.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .document import Document, Span
+
+__all__ = [
+    "read_jsonl",
+    "write_jsonl",
+    "to_bio_tags",
+    "from_bio_tags",
+    "write_conll",
+    "read_conll",
+    "from_doccano",
+    "to_doccano",
+    "read_doccano",
+    "write_doccano",
+    "read_label_studio",
+    "read_any",
+    "FORMATS",
+]
+
+FORMATS = ("jsonl", "conll", "doccano", "labelstudio")
+_NEWLINE_IN_SPAN = "\\n"
+
+
+# --- JSON Lines spans -------------------------------------------------------------
+
+def read_jsonl(path: str | Path) -> list[Document]:
+    """Read a span-format file; run ``medcoop validate`` first for readable errors."""
+    return list(iter_jsonl(path))
+
+
+def iter_jsonl(path: str | Path) -> Iterator[Document]:
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield Document.from_dict(json.loads(line))
+
+
+def write_jsonl(docs: Iterable[Document], path: str | Path) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for doc in docs:
+            f.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+
+
+# --- character BIO ----------------------------------------------------------------
+
+def to_bio_tags(text: str, spans: Iterable[Span]) -> list[str]:
+    """One BIO tag per character of ``text``."""
+    tags = ["O"] * len(text)
+    for s in spans:
+        tags[s.start] = f"B-{s.label}"
+        for i in range(s.start + 1, s.end):
+            tags[i] = f"I-{s.label}"
+    return tags
+
+
+def from_bio_tags(tags: list[str]) -> list[Span]:
+    """Spans from BIO tags; an ``I-`` that does not continue a same-label span starts one."""
+    spans: list[Span] = []
+    start, label = None, None
+    for i, tag in enumerate(list(tags) + ["O"]):
+        prefix, _, name = tag.partition("-")
+        continues = prefix == "I" and name == label
+        if start is not None and not continues:
+            spans.append(Span(start, i, label))
+            start, label = None, None
+        if prefix in ("B", "I") and not continues:
+            start, label = i, name
+    return spans
+
+
+def write_conll(docs: Iterable[Document], path: str | Path) -> None:
+    """CoNLL: ``char<TAB>tag`` per line, a blank line for each line break of the text.
+
+    ``# id = ...`` (and ``# source``/``# meta``) comment lines, as in CoNLL-U, open each
+    document so nothing is lost in the round trip; a space or tab character is written
+    as itself before the tab. A line break inside a span (a name that scraping broke
+    in two) cannot be a blank line, so it is written as the two characters ``\\n``.
+    """
+    with open(path, "w", encoding="utf-8") as f:
+        for doc in docs:
+            f.write(f"# id = {json.dumps(doc.id, ensure_ascii=False)}\n")
+            if doc.source is not None:
+                f.write(f"# source = {doc.source}\n")
+            if doc.meta:
+                f.write(f"# meta = {json.dumps(doc.meta, ensure_ascii=False)}\n")
+            for ch, tag in zip(doc.text, to_bio_tags(doc.text, doc.spans)):
+                if ch != "\n":
+                    f.write(f"{ch}\t{tag}\n")
+                else:
+                    f.write("\n" if tag == "O" else f"{_NEWLINE_IN_SPAN}\t{tag}\n")
+
+
+def read_conll(path: str | Path) -> list[Document]:
+    """Read what :func:`write_conll` writes (and plain CoNLL without ``# id`` lines)."""
+    docs: list[Document] = []
+    chars: list[str] = []
+    tags: list[str] = []
+    doc_id, source, meta = None, None, {}
+
+    def flush() -> None:
+        if chars or doc_id is not None:
+            text = "".join(chars)
+            docs.append(Document(doc_id if doc_id is not None else str(len(docs)), text, from_bio_tags(tags), source, meta))
+
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for number, line in enumerate(lines, 1):
+        if line.startswith("# id = "):
+            flush()
+            chars, tags, source, meta = [], [], None, {}
+            doc_id = json.loads(line[len("# id = "):])
+        elif line.startswith("# source = "):
+            source = line[len("# source = "):]
+        elif line.startswith("# meta = "):
+            meta = json.loads(line[len("# meta = "):])
+        elif line == "":
+            chars.append("\n")
+            tags.append("O")
+        else:
+            ch, sep, tag = line.rpartition("\t")
+            if ch == _NEWLINE_IN_SPAN:
+                ch = "\n"
+            if not sep or len(ch) != 1:
+                raise ValueError(f"{path}:{number}: expected 'character<TAB>tag', got {line!r}")
+            chars.append(ch)
+            tags.append(tag)
+    flush()
+    return docs
+
+
+# --- doccano ----------------------------------------------------------------------
+
+def from_doccano(obj: dict) -> Document:
+    """A doccano sequence-labelling export line: ``label: [[start, end, label], ...]``
+    (older and plain projects) or ``entities: [{start_offset, end_offset, label}]``
+    (projects with relations)."""
+    if "entities" in obj:
+        spans = [Span(e["start_offset"], e["end_offset"], e["label"]) for e in obj["entities"]]
+        rest = {k: v for k, v in obj.items() if k not in ("id", "text", "entities")}
+        rest["_doccano_key"] = "entities"
+    else:
+        spans = [Span(int(s), int(e), str(lab)) for s, e, lab in obj.get("label", [])]
+        rest = {k: v for k, v in obj.items() if k not in ("id", "text", "label")}
+    return Document(obj.get("id"), obj["text"], sorted(spans), None, rest)
+
+
+def to_doccano(doc: Document) -> dict:
+    meta = dict(doc.meta)
+    key = meta.pop("_doccano_key", "label")
+    out = {"id": doc.id, "text": doc.text}
+    if key == "entities":
+        out["entities"] = [
+            {"id": i, "label": s.label, "start_offset": s.start, "end_offset": s.end}
+            for i, s in enumerate(sorted(doc.spans))
+        ]
+    else:
+        out["label"] = [[s.start, s.end, s.label] for s in sorted(doc.spans)]
+    out.update(meta)
+    return out
+
+
+def read_doccano(path: str | Path) -> list[Document]:
+    with open(path, encoding="utf-8") as f:
+        return [from_doccano(json.loads(line)) for line in f if line.strip()]
+
+
+def write_doccano(docs: Iterable[Document], path: str | Path) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for doc in docs:
+            f.write(json.dumps(to_doccano(doc), ensure_ascii=False) + "\n")
+
+
+# --- Label Studio -----------------------------------------------------------------
+
+def read_label_studio(path: str | Path, text_key: str = "text") -> list[Document]:
+    """A Label Studio JSON export (a list of tasks). Takes each task's most recent
+    annotation that was not cancelled; ``labels`` results become spans."""
+    with open(path, encoding="utf-8") as f:
+        tasks = json.load(f)
+    docs = []
+    for task in tasks:
+        text = task["data"][text_key]
+        kept = [a for a in task.get("annotations", []) if not a.get("was_cancelled")]
+        results = kept[-1]["result"] if kept else []
+        spans = [
+            Span(r["value"]["start"], r["value"]["end"], r["value"]["labels"][0])
+            for r in results
+            if r.get("type") == "labels"
+        ]
+        docs.append(Document(task.get("id"), text, sorted(spans)))
+    return docs
+
+
+# --- by name ------------------------------------------------------------------
+
+def guess_format(path: str | Path) -> str:
+    """The format a file name suggests: .conll/.bio, .json (Label Studio), else JSONL."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".conll", ".bio", ".txt"):
+        return "conll"
+    if suffix == ".json":
+        return "labelstudio"
+    return "jsonl"
+
+
+def read_any(path: str | Path, fmt: str | None = None) -> list[Document]:
+    fmt = fmt or guess_format(path)
+    readers = {"jsonl": read_jsonl, "conll": read_conll, "doccano": read_doccano, "labelstudio": read_label_studio}
+    if fmt not in readers:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return readers[fmt](path)
+
+
+def write_any(docs: Iterable[Document], path: str | Path, fmt: str | None = None) -> None:
+    fmt = fmt or guess_format(path)
+    writers = {"jsonl": write_jsonl, "conll": write_conll, "doccano": write_doccano}
+    if fmt not in writers:
+        raise ValueError(f"cannot write {fmt!r}; write one of {', '.join(writers)}")
+    writers[fmt](docs, path)

@@ -1,0 +1,1 @@
+"""medcoop training: encoder conversion, data preparation, fine-tuning and evaluation."""
