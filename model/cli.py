@@ -46,6 +46,128 @@ def cmd_consistency(args) -> int:
     return 1 if open_findings else 0
 
 
+def cmd_train(args) -> int:
+    import logging
+
+    from .training.config import load_config
+    from .training.train import train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    config = load_config(args.config, output_dir=args.output_dir)
+    folder = train(config, resume=args.resume)
+    print(f"model written to {folder}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    import json
+
+    from .tagger import Tagger
+    from .training.data import resolve_data
+    from .training.evaluate import evaluate_tagger
+
+    docs, note = resolve_data(args.data, splits=args.splits, annotations=args.annotations,
+                              datasets_dir=args.datasets, allow_test=True)
+    tagger = Tagger.from_pretrained(args.model, device=args.device, onnx=args.onnx)
+    scores = evaluate_tagger(tagger, docs, batch_size=args.batch_size)
+    if args.json:
+        print(json.dumps(scores.to_dict(), indent=1))
+    else:
+        print(f"{note}\n{scores.table()}")
+    return 0
+
+
+def read_inputs(files: list[Path]):
+    """``(name, text)`` per input in order; stdin when no file is given. An unreadable
+    file yields ``(name, OSError)`` so the caller reports it and goes on."""
+    if not files:
+        yield "<stdin>", sys.stdin.read()
+        return
+    for path in files:
+        try:
+            yield str(path), path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            yield str(path), e
+
+
+def cmd_tag(args) -> int:
+    import json
+    from collections import deque
+
+    from .tagger import Tagger
+
+    tagger = Tagger.from_pretrained(args.model, device=args.device, onnx=args.onnx)
+    failed = []
+    pending: deque = deque()  # (name, text) of inputs sent to the tagger, in order
+
+    def texts():
+        for name, text in read_inputs(args.files):
+            if isinstance(text, Exception):
+                print(f"medcoop tag: cannot read {name}: {text}; skipping it", file=sys.stderr)
+                failed.append(name)
+                continue
+            pending.append((name, text))
+            yield text
+
+    progress = args.progress or len(args.files) > 20
+    pages = []
+    for entities in tagger.tag_many(texts(), batch_size=args.batch_size, progress=progress):
+        name, text = pending.popleft()
+        if args.format == "html":
+            pages.append((name, text, entities, None))
+        elif args.format == "jsonl":
+            print(json.dumps({"file": name, "entities": [e.to_dict() for e in entities]}, ensure_ascii=False))
+        else:
+            print(f"# {name}: {len(entities)} entities")
+            for e in entities:
+                print(f"{e.start:>7} {e.end:>7}  {e.label:<4}  {e.score:.2f}  {e.text}")
+    if args.format == "html":
+        from .html import render_page
+
+        print(render_page(pages))
+    if failed:
+        print(f"medcoop tag: {len(failed)} file(s) could not be read", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_export(args) -> int:
+    from .export import export_onnx
+    from .tagger import SHIPPED_MODEL
+
+    if not args.onnx:
+        print("medcoop export: choose a format; --onnx is the one available", file=sys.stderr)
+        return 2
+    files = export_onnx(args.model or SHIPPED_MODEL, args.out, int8=args.int8)
+    for f in files:
+        print(f"wrote {f} ({f.stat().st_size / 2**20:.1f} MB)")
+    return 0
+
+
+def cmd_extract(args) -> int:
+    import json
+
+    from .events import extract
+    from .tagger import Tagger
+
+    tagger = Tagger.from_pretrained(args.model, device=args.device)
+    failed, pages = 0, []
+    for name, text in read_inputs(args.files):
+        if isinstance(text, Exception):
+            print(f"medcoop extract: cannot read {name}: {text}; skipping it", file=sys.stderr)
+            failed += 1
+            continue
+        doc = extract(text, tagger)
+        if args.format == "html":
+            pages.append((name, text, doc.entities, doc.events))
+        else:
+            print(json.dumps({"file": name, **doc.to_dict()}, ensure_ascii=False))
+    if pages:
+        from .html import render_page
+
+        print(render_page(pages, title="medcoop: cooperation events"))
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medcoop", description="Cooperation-agreement entities and events in Chinese news.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -62,6 +184,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="target_format", choices=["jsonl", "conll", "doccano"],
                    help="output format (default: from the file name)")
     p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("tag", help="entities of text files (stdin when none), in input order")
+    p.add_argument("files", nargs="*", type=Path)
+    p.add_argument("--format", choices=["jsonl", "table", "html"], default="jsonl")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
+    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.add_argument("--onnx", help="run this ONNX file of the model folder (e.g. model.int8.onnx)")
+    p.add_argument("--progress", action="store_true", help="show a progress bar (automatic beyond 20 files)")
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("extract", help="people and cooperation events (JSON Lines, or an HTML page)")
+    p.add_argument("files", nargs="*", type=Path)
+    p.add_argument("--format", choices=["jsonl", "html"], default="jsonl")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("export", help="write the model as ONNX (and dynamic int8) for ONNX Runtime")
+    p.add_argument("--onnx", action="store_true", help="export to ONNX")
+    p.add_argument("--int8", action="store_true", help="also write a dynamically quantised int8 model (CPU)")
+    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.add_argument("--out", required=True, type=Path, help="folder to write")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("train", help="fine-tune a tagger from a YAML recipe in configs/")
+    p.add_argument("--config", required=True, type=Path)
+    p.add_argument("--output-dir", help="override the config's output_dir")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="strict span P/R/F1 per label and characters per second")
+    p.add_argument("--data", required=True,
+                   help="span JSONL file, annotations:SPLIT (train/dev/test) or public:NAME:SPLIT (e.g. public:cluener:dev)")
+    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.add_argument("--onnx", help="run this ONNX file of the model folder (e.g. model.int8.onnx) with ONNX Runtime")
+    p.add_argument("--json", action="store_true", help="print per_label, micro and chars_per_s as JSON")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--splits", default="annotations/splits.json")
+    p.add_argument("--annotations", nargs="+", default=["annotations/seeds.jsonl", "annotations/corpus.jsonl"])
+    p.add_argument("--datasets", default="../shared/datasets", help="folder of the public corpora")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("consistency", help="strings labelled differently, likely misses and suspicious boundaries")
     p.add_argument("files", nargs="+", type=Path)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .document import Document
+from .annotated import AnnotatedDocument
 from .normalize import normalize
 
 __all__ = ["Finding", "check_consistency", "load_accepted", "unaccepted"]
@@ -59,7 +59,7 @@ class _Doc:
     spans: list[tuple[int, int, str]]  # clean offsets
 
 
-def _prepare(doc: Document, labels: list[str]) -> _Doc:
+def _prepare(doc: AnnotatedDocument, labels: list[str]) -> _Doc:
     norm = normalize(doc.text)
     label_at = np.zeros(len(norm.clean), dtype=np.int64)
     span_id = np.full(len(norm.clean), -1, dtype=np.int64)
@@ -72,7 +72,7 @@ def _prepare(doc: Document, labels: list[str]) -> _Doc:
     return _Doc(str(doc.id), norm.clean, label_at, span_id, spans)
 
 
-def check_consistency(docs: list[Document], labels=("INST", "ROLE", "PER", "AGR")) -> list[Finding]:
+def check_consistency(docs: list[AnnotatedDocument], labels=("INST", "ROLE", "PER", "AGR")) -> list[Finding]:
     labels = list(labels)
     prepared = [_prepare(d, labels) for d in docs]
     findings = _label_conflicts(prepared)

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .document import Document, Span
+from .annotated import AnnotatedDocument, Span
 
 __all__ = [
     "read_jsonl",
@@ -35,19 +35,19 @@ _NEWLINE_IN_SPAN = "\\n"
 
 # --- JSON Lines spans -------------------------------------------------------------
 
-def read_jsonl(path: str | Path) -> list[Document]:
+def read_jsonl(path: str | Path) -> list[AnnotatedDocument]:
     """Read a span-format file; run ``medcoop validate`` first for readable errors."""
     return list(iter_jsonl(path))
 
 
-def iter_jsonl(path: str | Path) -> Iterator[Document]:
+def iter_jsonl(path: str | Path) -> Iterator[AnnotatedDocument]:
     with open(path, encoding="utf-8") as f:
         for line in f:
             if line.strip():
-                yield Document.from_dict(json.loads(line))
+                yield AnnotatedDocument.from_dict(json.loads(line))
 
 
-def write_jsonl(docs: Iterable[Document], path: str | Path) -> None:
+def write_jsonl(docs: Iterable[AnnotatedDocument], path: str | Path) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for doc in docs:
             f.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
@@ -80,7 +80,7 @@ def from_bio_tags(tags: list[str]) -> list[Span]:
     return spans
 
 
-def write_conll(docs: Iterable[Document], path: str | Path) -> None:
+def write_conll(docs: Iterable[AnnotatedDocument], path: str | Path) -> None:
     """CoNLL: ``char<TAB>tag`` per line, a blank line for each line break of the text.
 
     ``# id = ...`` (and ``# source``/``# meta``) comment lines, as in CoNLL-U, open each
@@ -102,9 +102,9 @@ def write_conll(docs: Iterable[Document], path: str | Path) -> None:
                     f.write("\n" if tag == "O" else f"{_NEWLINE_IN_SPAN}\t{tag}\n")
 
 
-def read_conll(path: str | Path) -> list[Document]:
+def read_conll(path: str | Path) -> list[AnnotatedDocument]:
     """Read what :func:`write_conll` writes (and plain CoNLL without ``# id`` lines)."""
-    docs: list[Document] = []
+    docs: list[AnnotatedDocument] = []
     chars: list[str] = []
     tags: list[str] = []
     doc_id, source, meta = None, None, {}
@@ -112,7 +112,7 @@ def read_conll(path: str | Path) -> list[Document]:
     def flush() -> None:
         if chars or doc_id is not None:
             text = "".join(chars)
-            docs.append(Document(doc_id if doc_id is not None else str(len(docs)), text, from_bio_tags(tags), source, meta))
+            docs.append(AnnotatedDocument(doc_id if doc_id is not None else str(len(docs)), text, from_bio_tags(tags), source, meta))
 
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
@@ -144,7 +144,7 @@ def read_conll(path: str | Path) -> list[Document]:
 
 # --- doccano ----------------------------------------------------------------------
 
-def from_doccano(obj: dict) -> Document:
+def from_doccano(obj: dict) -> AnnotatedDocument:
     """A doccano sequence-labelling export line: ``label: [[start, end, label], ...]``
     (older and plain projects) or ``entities: [{start_offset, end_offset, label}]``
     (projects with relations)."""
@@ -155,10 +155,10 @@ def from_doccano(obj: dict) -> Document:
     else:
         spans = [Span(int(s), int(e), str(lab)) for s, e, lab in obj.get("label", [])]
         rest = {k: v for k, v in obj.items() if k not in ("id", "text", "label")}
-    return Document(obj.get("id"), obj["text"], sorted(spans), None, rest)
+    return AnnotatedDocument(obj.get("id"), obj["text"], sorted(spans), None, rest)
 
 
-def to_doccano(doc: Document) -> dict:
+def to_doccano(doc: AnnotatedDocument) -> dict:
     meta = dict(doc.meta)
     key = meta.pop("_doccano_key", "label")
     out = {"id": doc.id, "text": doc.text}
@@ -173,12 +173,12 @@ def to_doccano(doc: Document) -> dict:
     return out
 
 
-def read_doccano(path: str | Path) -> list[Document]:
+def read_doccano(path: str | Path) -> list[AnnotatedDocument]:
     with open(path, encoding="utf-8") as f:
         return [from_doccano(json.loads(line)) for line in f if line.strip()]
 
 
-def write_doccano(docs: Iterable[Document], path: str | Path) -> None:
+def write_doccano(docs: Iterable[AnnotatedDocument], path: str | Path) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for doc in docs:
             f.write(json.dumps(to_doccano(doc), ensure_ascii=False) + "\n")
@@ -186,7 +186,7 @@ def write_doccano(docs: Iterable[Document], path: str | Path) -> None:
 
 # --- Label Studio -----------------------------------------------------------------
 
-def read_label_studio(path: str | Path, text_key: str = "text") -> list[Document]:
+def read_label_studio(path: str | Path, text_key: str = "text") -> list[AnnotatedDocument]:
     """A Label Studio JSON export (a list of tasks). Takes each task's most recent
     annotation that was not cancelled; ``labels`` results become spans."""
     with open(path, encoding="utf-8") as f:
@@ -201,7 +201,7 @@ def read_label_studio(path: str | Path, text_key: str = "text") -> list[Document
             for r in results
             if r.get("type") == "labels"
         ]
-        docs.append(Document(task.get("id"), text, sorted(spans)))
+        docs.append(AnnotatedDocument(task.get("id"), text, sorted(spans)))
     return docs
 
 
@@ -217,7 +217,7 @@ def guess_format(path: str | Path) -> str:
     return "jsonl"
 
 
-def read_any(path: str | Path, fmt: str | None = None) -> list[Document]:
+def read_any(path: str | Path, fmt: str | None = None) -> list[AnnotatedDocument]:
     fmt = fmt or guess_format(path)
     readers = {"jsonl": read_jsonl, "conll": read_conll, "doccano": read_doccano, "labelstudio": read_label_studio}
     if fmt not in readers:
@@ -225,7 +225,7 @@ def read_any(path: str | Path, fmt: str | None = None) -> list[Document]:
     return readers[fmt](path)
 
 
-def write_any(docs: Iterable[Document], path: str | Path, fmt: str | None = None) -> None:
+def write_any(docs: Iterable[AnnotatedDocument], path: str | Path, fmt: str | None = None) -> None:
     fmt = fmt or guess_format(path)
     writers = {"jsonl": write_jsonl, "conll": write_conll, "doccano": write_doccano}
     if fmt not in writers:

@@ -9,9 +9,9 @@ which is what lets training labels and predictions move between the two strings.
 
 What is rewritten, in priority order (an earlier kind wins where two overlap):
 
-1. anti-copy junk: runs of short random ASCII tokens (``1 f) W8 ]* |; x#``) -> removed;
-2. mis-decoded text: ``??`` / U+FFFD and the garbled characters around them
+1. mis-decoded text: ``??`` / U+FFFD and the garbled characters around them
    (``??疲ㄖ嗅t(yī)``), and UTF-8 read as cp1252 (``åŒ»é™¢``) -> one U+FFFD;
+2. anti-copy junk: runs of short random ASCII tokens (``1 f) W8 ]* |; x#``) -> removed;
 3. pinyin pasted after a character: ``醫(yī)院`` -> ``医院``;
 4. zero-width and control characters -> removed;
 5. whitespace runs -> one space, or one newline when the run holds a line break;
@@ -80,18 +80,20 @@ _UTF8_AS_CP1252 = re.compile(
 )
 
 # Anti-copy junk: >= 5 tokens of one or two printable ASCII characters separated by
-# single spaces; the last token may be glued to following text (``o) h2019年``), so
+# single spaces ('?' excepted: it marks lost characters, handled above all else);
+# the last token may be glued to following text (``o) h2019年``), so
 # it takes two characters only when a non-ASCII character follows. Lookarounds that
 # need a real neighbour (never "or end of text") keep the decision the same for a
 # span cut out of the document as for the document itself.
 _JUNK = re.compile(
-    r"(?:[\x21-\x7e]{1,2} ){4,}(?:[\x21-\x7e]{2}(?=[^\x21-\x7e])|[\x21-\x7e])"
+    r"(?:[\x21-\x3e\x40-\x7e]{1,2} ){4,}(?:[\x21-\x3e\x40-\x7e]{2}(?=[^\x21-\x7e])|[\x21-\x3e\x40-\x7e])"
 )
 _JUNK_MIN_SYMBOL_TOKENS = 3
 
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000e-\u001b\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+")
 _SPACE = re.compile(r"\s+")
 _NEWLINES = "\n\r\u0085\u2028\u2029\u000b\u000c\u001c\u001d\u001e"
+_MASK = "\uffff"
 
 
 @dataclass(frozen=True)
@@ -190,31 +192,39 @@ def _emit_kept(raw, start, end, pieces, starts, ends, holes):
 
 
 def _noise_segments(raw: str) -> list[tuple[int, int, str]]:
-    """Non-overlapping ``(start, end, replacement)`` for every rewritten raw stretch."""
+    """Non-overlapping ``(start, end, replacement)`` for every rewritten raw stretch.
+
+    Each kind of noise is searched in the text with the stretches already claimed
+    masked out (by U+FFFF, which no pattern matches), so a later pattern can
+    neither overlap an earlier one nor be shadowed by it: the outcome for a stretch
+    depends only on its neighbourhood, never on where a search happened to start.
+    """
     taken: list[tuple[int, int, str]] = []
-    claimed = np.zeros(len(raw) + 1, dtype=bool)
+    masked = raw
 
-    def claim(start: int, end: int, replacement: str) -> None:
-        if end > start and not claimed[start:end].any():
-            claimed[start:end] = True
+    def claim_all(found) -> None:
+        nonlocal masked
+        chars = list(masked) if found else None
+        for start, end, replacement in found:
             taken.append((start, end, replacement))
+            chars[start:end] = _MASK * (end - start)
+        if found:
+            masked = "".join(chars)
 
-    for start, end in _junk_runs(raw):
-        claim(start, end, "")
-    for m in _GARBLE_QM.finditer(raw):
-        claim(m.start(), m.end(), PLACEHOLDER)
-    for m in _UTF8_AS_CP1252.finditer(raw):
-        if _decodes_as_utf8(m.group()):
-            claim(m.start(), m.end(), PLACEHOLDER)
-    for m in re.finditer(_PINYIN_GROUP, raw):
-        if m.start() > 0 and re.match(f"[{_CJK}]", raw[m.start() - 1]) and _is_pinyin(m.group()[1:-1]):
-            claim(m.start(), m.end(), "")
-    for m in _CONTROL.finditer(raw):
-        claim(m.start(), m.end(), "")
-    for m in _SPACE.finditer(raw):
-        run = m.group()
-        if run not in (" ", "\n"):
-            claim(m.start(), m.end(), "\n" if any(c in _NEWLINES for c in run) else " ")
+    claim_all([(m.start(), m.end(), PLACEHOLDER) for m in _GARBLE_QM.finditer(masked)])
+    claim_all([(m.start(), m.end(), PLACEHOLDER) for m in _UTF8_AS_CP1252.finditer(masked) if _decodes_as_utf8(m.group())])
+    claim_all([(start, end, "") for start, end in _junk_runs(masked)])
+    claim_all([
+        (m.start(), m.end(), "")
+        for m in re.finditer(_PINYIN_GROUP, masked)
+        if m.start() > 0 and re.match(f"[{_CJK}]", masked[m.start() - 1]) and _is_pinyin(m.group()[1:-1])
+    ])
+    claim_all([(m.start(), m.end(), "") for m in _CONTROL.finditer(masked)])
+    claim_all([
+        (m.start(), m.end(), "\n" if any(c in _NEWLINES for c in m.group()) else " ")
+        for m in _SPACE.finditer(masked)
+        if m.group() not in (" ", "\n")
+    ])
     taken.sort()
     return taken
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .document import LABELS
+from .annotated import LABELS
 from .normalize import normalize
 
 __all__ = ["Problem", "validate_file", "validate_object"]

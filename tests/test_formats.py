@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from medcoop.document import Document, Span
+from medcoop.annotated import AnnotatedDocument, Span
 from medcoop.formats import (
     from_bio_tags, read_conll, read_doccano, read_jsonl, read_label_studio,
     to_bio_tags, write_conll, write_doccano, write_jsonl,
@@ -15,7 +15,7 @@ RESOURCES = Path(__file__).parent / "resources"
 ANNOTATIONS = [Path(__file__).resolve().parents[1] / "annotations" / name for name in ("seeds.jsonl", "corpus.jsonl")]
 
 
-def real_documents() -> list[Document]:
+def real_documents() -> list[AnnotatedDocument]:
     """The project's own annotated documents, plus the small hand-made examples."""
     docs = [d for path in ANNOTATIONS for d in read_jsonl(path)]
     return docs + read_doccano(RESOURCES / "doccano.jsonl")
@@ -42,7 +42,7 @@ def test_jsonl_to_conll_to_jsonl_is_the_identity(tmp_path):
 
 
 def test_conll_keeps_line_breaks_spaces_and_tabs(tmp_path):
-    doc = Document("x", "第一行 \t\n\n 第二行\n", [Span(0, 3, "INST")])
+    doc = AnnotatedDocument("x", "第一行 \t\n\n 第二行\n", [Span(0, 3, "INST")])
     write_conll([doc], tmp_path / "x.conll")
     [back] = read_conll(tmp_path / "x.conll")
     assert (back.id, back.text, back.spans) == ("x", doc.text, doc.spans)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from medcoop.document import Document, Span
+from medcoop.annotated import AnnotatedDocument, Span
 
 __all__ = ["ConversionReport", "convert_cluener", "convert_resume", "convert_msra", "load_public", "CORPORA"]
 
@@ -108,7 +108,7 @@ def _msra_label(label: str, *_) -> str | None:
     return {"PER": "PER", "ORG": "INST"}.get(label)
 
 
-def _apply(corpus: str, items, mapper: Mapper) -> tuple[list[Document], ConversionReport]:
+def _apply(corpus: str, items, mapper: Mapper) -> tuple[list[AnnotatedDocument], ConversionReport]:
     """``items``: (doc_id, source, text, [(start, end, label)]) in source order."""
     report = ConversionReport(corpus)
     docs = []
@@ -129,7 +129,7 @@ def _apply(corpus: str, items, mapper: Mapper) -> tuple[list[Document], Conversi
             continue
         report.to_o.update(to_o)
         report.mapped.update(key for _, key in ours)
-        docs.append(Document(doc_id, text, _trim_overlaps([s for s, _ in ours]), source))
+        docs.append(AnnotatedDocument(doc_id, text, _trim_overlaps([s for s, _ in ours]), source))
     return docs, report
 
 
@@ -141,7 +141,7 @@ def _trim_overlaps(spans: list[Span]) -> list[Span]:
     return kept
 
 
-def convert_cluener(path: Path) -> tuple[list[Document], ConversionReport]:
+def convert_cluener(path: Path) -> tuple[list[AnnotatedDocument], ConversionReport]:
     """CLUENER2020 JSON lines; its span ends are inclusive."""
     def items():
         with open(path, encoding="utf-8") as f:
@@ -193,7 +193,7 @@ def _tagged_spans(tags: list[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
-def convert_resume(path: Path) -> tuple[list[Document], ConversionReport]:
+def convert_resume(path: Path) -> tuple[list[AnnotatedDocument], ConversionReport]:
     items = (
         (f"resume-{path.stem.split('.')[0]}-{n}", f"{path.name}#{n}", text, spans)
         for n, (text, spans) in enumerate(read_char_tagged(path, " "), 1)
@@ -201,7 +201,7 @@ def convert_resume(path: Path) -> tuple[list[Document], ConversionReport]:
     return _apply("resume", items, _resume_label)
 
 
-def convert_msra(path: Path) -> tuple[list[Document], ConversionReport]:
+def convert_msra(path: Path) -> tuple[list[AnnotatedDocument], ConversionReport]:
     items = (
         (f"msra-{path.name}-{n}", f"{path.name}#{n}", text, spans)
         for n, (text, spans) in enumerate(read_char_tagged(path, "\t"), 1)
@@ -216,7 +216,7 @@ CORPORA = {
 }
 
 
-def load_public(name: str, split: str, datasets_dir: str | Path) -> tuple[list[Document], ConversionReport]:
+def load_public(name: str, split: str, datasets_dir: str | Path) -> tuple[list[AnnotatedDocument], ConversionReport]:
     """Convert one split of one public corpus found under ``datasets_dir``
     (normally ``../shared/datasets``)."""
     if name not in CORPORA:

@@ -26,7 +26,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from medcoop.document import LABELS, Document, Span
+from medcoop.annotated import LABELS, AnnotatedDocument, Span
 from medcoop.formats import read_jsonl, write_jsonl
 from medcoop.normalize import normalize
 
@@ -34,15 +34,15 @@ SHARED = Path(__file__).resolve().parents[3] / "shared"
 
 
 @lru_cache(maxsize=1)
-def source_documents() -> dict[str, Document]:
+def source_documents() -> dict[str, AnnotatedDocument]:
     """All documents to annotate: the five seeds and the corpus passages."""
-    docs: dict[str, Document] = {}
+    docs: dict[str, AnnotatedDocument] = {}
     for path in sorted((SHARED / "seeds").glob("*.txt")):
-        docs[path.stem] = Document(path.stem, path.read_text(encoding="utf-8"), [], f"seeds/{path.name}")
+        docs[path.stem] = AnnotatedDocument(path.stem, path.read_text(encoding="utf-8"), [], f"seeds/{path.name}")
     with open(SHARED / "corpus" / "raw.jsonl", encoding="utf-8") as f:
         for line in f:
             obj = json.loads(line)
-            docs[obj["id"]] = Document(obj["id"], obj["text"], [], obj["source"])
+            docs[obj["id"]] = AnnotatedDocument(obj["id"], obj["text"], [], obj["source"])
     return docs
 
 
@@ -54,7 +54,7 @@ def line_starts(text: str) -> list[int]:
     return starts
 
 
-def show(doc: Document) -> str:
+def show(doc: AnnotatedDocument) -> str:
     lines = doc.text.split("\n")
     body = "\n".join(f"{n:>3}| {line}" for n, line in enumerate(lines, 1) if line.strip())
     return f"# doc {doc.id}  ({len(doc.text)} chars, source {doc.source})\n{body}\n"
@@ -91,7 +91,7 @@ def parse_mentions(path: Path) -> dict[str, list[tuple[int, int, str, str, int]]
     return blocks
 
 
-def resolve(doc: Document, mentions, path: Path) -> tuple[list[Span], list[str]]:
+def resolve(doc: AnnotatedDocument, mentions, path: Path) -> tuple[list[Span], list[str]]:
     """Turn mention lines into raw-text spans; every failure becomes one error message."""
     starts = line_starts(doc.text)
     lines = doc.text.split("\n")
@@ -132,7 +132,7 @@ def resolve(doc: Document, mentions, path: Path) -> tuple[list[Span], list[str]]
     return spans, errors
 
 
-def render(doc: Document) -> str:
+def render(doc: AnnotatedDocument) -> str:
     """The text with ``⟦LABEL surface⟧`` around every span, numbered by line."""
     out, pos = [], 0
     for s in sorted(doc.spans):
@@ -145,7 +145,7 @@ def render(doc: Document) -> str:
     return f"# doc {doc.id}  ({len(doc.spans)} spans)\n{body}\n"
 
 
-def dump(doc: Document) -> str:
+def dump(doc: AnnotatedDocument) -> str:
     """Mention lines for an annotated document (inverse of ``apply``), with ``@N``
     wherever plain text order would pick an earlier occurrence."""
     starts = line_starts(doc.text)
@@ -203,7 +203,7 @@ def main(argv=None) -> int:
             src = docs[doc_id]
             spans, errs = resolve(src, mentions, args.mentions)
             errors += errs
-            out.append(Document(src.id, src.text, spans, src.source))
+            out.append(AnnotatedDocument(src.id, src.text, spans, src.source))
         for e in errors:
             print("ERROR", e, file=sys.stderr)
         if errors:

@@ -1,10 +1,10 @@
-"""The annotated document: raw text plus labelled character spans (ANNOTATION.md)."""
+"""An annotated document: raw text plus labelled character spans (ANNOTATION.md)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["LABELS", "Span", "Document"]
+__all__ = ["LABELS", "Span", "AnnotatedDocument"]
 
 LABELS: tuple[str, ...] = ("INST", "ROLE", "PER", "AGR")
 """The four entity labels of the annotation guideline, in a fixed order."""
@@ -23,10 +23,10 @@ class Span:
 
 
 @dataclass
-class Document:
+class AnnotatedDocument:
     """One document of the JSON Lines span format.
 
-    >>> doc = Document("d1", "威海市中醫(yī)院", [Span(0, 10, "INST")])
+    >>> doc = AnnotatedDocument("d1", "威海市中醫(yī)院", [Span(0, 10, "INST")])
     >>> doc.span_texts()
     [('威海市中醫(yī)院', 'INST')]
     """
@@ -50,7 +50,7 @@ class Document:
         return out
 
     @classmethod
-    def from_dict(cls, obj: dict) -> "Document":
+    def from_dict(cls, obj: dict) -> "AnnotatedDocument":
         """Build from a parsed JSON object; the validator explains malformed ones."""
         known = {"id", "text", "spans", "source"}
         spans = [Span(int(s["start"]), int(s["end"]), str(s["label"])) for s in obj.get("spans", [])]

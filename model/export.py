@@ -1,0 +1,70 @@
+"""``medcoop export --onnx [--int8]``: the tagger as an ONNX Runtime model.
+
+ONNX Runtime runs the same graph without PyTorch's per-operator overhead, and
+dynamic int8 quantisation (weights stored as int8, activations quantised on the
+fly) makes the matrix products of a CPU-bound encoder cheaper. The exported
+folder is a complete model folder: tokenizer, config with the label dictionary,
+window settings, plus ``model.onnx`` and optionally ``model.int8.onnx``;
+``Tagger.from_pretrained(folder, onnx="model.int8.onnx")`` runs it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+__all__ = ["export_onnx", "quantize_int8"]
+
+KEEP_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "medcoop.json")
+
+
+def export_onnx(model_dir: str | Path, out_dir: str | Path, int8: bool = False, opset: int = 17) -> list[Path]:
+    """Export the transformers model of ``model_dir`` to ``out_dir``; returns the ONNX files."""
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    model_dir, out_dir = Path(model_dir), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in KEEP_FILES:
+        if (model_dir / name).exists():
+            shutil.copy2(model_dir / name, out_dir / name)
+    model = AutoModelForTokenClassification.from_pretrained(model_dir).eval()
+    model.config.return_dict = False
+    example = torch.ones(2, 16, dtype=torch.long)
+    path = out_dir / "model.onnx"
+    with torch.inference_mode():
+        torch.onnx.export(
+            _Logits(model), (example, example), str(path),
+            input_names=["input_ids", "attention_mask"], output_names=["logits"],
+            dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+                          "logits": {0: "batch", 1: "tokens"}},
+            opset_version=opset, dynamo=False,
+        )
+    files = [path]
+    if int8:
+        files.append(quantize_int8(path, out_dir / "model.int8.onnx"))
+    return files
+
+
+def quantize_int8(source: Path, target: Path) -> Path:
+    """Dynamic int8 quantisation of the weights of matrix products (per-channel off:
+    the embedding-sized matrices quantise well per tensor and stay fast on CPU)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm"])
+    return target
+
+
+def _Logits(model):
+    """The model as a module returning only logits, which is what the exporter traces."""
+    import torch
+
+    class Logits(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask)[0]
+
+    return Logits()

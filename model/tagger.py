@@ -1,0 +1,236 @@
+"""Tagging raw text: normalise, tokenise, run the model over windows, map spans back.
+
+The hot path is batched and vectorised: one tokenizer call per chunk of
+documents, windows sorted by length so batches carry little padding, numpy for
+the per-token work, and no Python loop over characters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .encoding import Encoded, decode_spans, encode_texts, plan_windows, special_ids
+from .entity import Entity
+from .normalize import normalize
+
+__all__ = ["Tagger", "TaggerSettings", "SHIPPED_MODEL", "load_settings"]
+
+SHIPPED_MODEL = Path(__file__).parent / "weights"
+SETTINGS_FILE = "medcoop.json"
+SETTINGS_FORMATS = ("medcoop.tagger.v1",)
+
+
+@dataclass(frozen=True)
+class TaggerSettings:
+    """How a saved model wants its input cut; stored next to the weights as medcoop.json.
+
+    ``format`` is versioned so that models saved by older releases keep loading.
+    """
+
+    format: str = "medcoop.tagger.v1"
+    max_length: int = 256
+    margin: int = 32
+
+    def save(self, folder: str | Path) -> None:
+        Path(folder, SETTINGS_FILE).write_text(json.dumps(self.__dict__, indent=2) + "\n")
+
+
+def load_settings(folder: Path) -> TaggerSettings:
+    path = folder / SETTINGS_FILE
+    if not path.exists():
+        return TaggerSettings()  # a plain Hugging Face token-classification folder
+    data = json.loads(path.read_text())
+    if data.get("format") not in SETTINGS_FORMATS:
+        raise ValueError(
+            f"{path}: unknown model format {data.get('format')!r}; this medcoop reads {', '.join(SETTINGS_FORMATS)}. "
+            "Upgrade medcoop to load this model."
+        )
+    known = {k: v for k, v in data.items() if k in TaggerSettings.__dataclass_fields__}
+    return TaggerSettings(**known)
+
+
+class TorchRunner:
+    """Runs a transformers token-classification model; fp16/bf16 on a GPU."""
+
+    def __init__(self, model, device: str):
+        import torch
+
+        self.torch = torch
+        self.device = torch.device(device)
+        dtype = torch.float32
+        if self.device.type == "cuda":
+            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        self.model = model.to(self.device, dtype=dtype).eval()
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        torch = self.torch
+        with torch.inference_mode():
+            logits = self.model(
+                input_ids=torch.from_numpy(ids).to(self.device),
+                attention_mask=torch.from_numpy(mask).to(self.device),
+            ).logits
+            return logits.float().cpu().numpy()
+
+
+class OnnxRunner:
+    """Runs an exported ONNX model with ONNX Runtime (see ``medcoop export``)."""
+
+    def __init__(self, path: Path, device: str):
+        import onnxruntime as ort
+
+        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if device.startswith("cuda") else ["CPUExecutionProvider"]
+        self.session = ort.InferenceSession(str(path), providers=providers)
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
+
+
+def resolve_device(device: str) -> str:
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class Tagger:
+    """A loaded model, reused across calls; safe to share between threads.
+
+    >>> tagger = Tagger.from_pretrained()          # the model shipped in the package
+    >>> [e.text for e in tagger.tag("威海市中醫(yī)院副院長許德峰")]
+    ['威海市中醫(yī)院', '副院長', '許德峰']
+    """
+
+    def __init__(self, runner, tokenizer, id2label: dict[int, str], settings: TaggerSettings, batch_size: int = 32):
+        self.runner = runner
+        self.tokenizer = tokenizer
+        self.id2label = {int(k): v for k, v in id2label.items()}
+        self.settings = settings
+        self.batch_size = batch_size
+        self.first_id, self.last_id = special_ids(tokenizer)
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    @classmethod
+    def from_pretrained(
+        cls, path_or_name: str | Path | None = None, device: str = "auto", batch_size: int = 32, onnx: str | None = None
+    ) -> "Tagger":
+        """Load a tagger: ``None`` for the shipped model, a folder written by ``medcoop
+        train`` or ``medcoop export``, or a Hugging Face model name.
+
+        A folder with ``model.onnx`` (or ``model.int8.onnx``) runs on ONNX Runtime when
+        ``onnx`` names that file; otherwise the transformers weights are used.
+        """
+        from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
+
+        device = resolve_device(device)
+        source = SHIPPED_MODEL if path_or_name is None else path_or_name
+        folder = Path(source)
+        if path_or_name is None and not (folder / "config.json").exists():
+            raise FileNotFoundError(
+                f"no model is shipped in {folder}; train one with `medcoop train` and pass its folder"
+            )
+        settings = load_settings(folder) if folder.is_dir() else TaggerSettings()
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        config = AutoConfig.from_pretrained(source)
+        if onnx:
+            runner = OnnxRunner(folder / onnx, device)
+        else:
+            runner = TorchRunner(AutoModelForTokenClassification.from_pretrained(source), device)
+        return cls(runner, tokenizer, config.id2label, settings, batch_size)
+
+    # --- public API ---------------------------------------------------------------
+
+    def tag(self, text: str) -> list[Entity]:
+        """Entities of one raw text, with offsets into ``text``."""
+        return next(self.tag_many([text]))
+
+    def tag_many(self, texts: Iterable[str], batch_size: int | None = None, progress: bool = False) -> Iterator[list[Entity]]:
+        """Entities of each text, yielded in input order; any number of texts in
+        bounded memory (they are read in chunks of about 200,000 characters)."""
+        batch_size = batch_size or self.batch_size
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(unit="doc", desc="tagging")
+        for chunk in _chunks(texts, max_chars=200_000, max_docs=4 * batch_size * 8):
+            for entities in self._tag_chunk(chunk, batch_size):
+                if bar is not None:
+                    bar.update(1)
+                yield entities
+        if bar is not None:
+            bar.close()
+
+    # --- the batched path -------------------------------------------------------------
+
+    def _tag_chunk(self, texts: list[str], batch_size: int) -> list[list[Entity]]:
+        norms = [normalize(t) for t in texts]
+        encoded = encode_texts(self.tokenizer, [n.clean for n in norms])
+        tags, scores = self._predict(encoded, batch_size)
+        results = []
+        for norm, enc, t, s in zip(norms, encoded, tags, scores):
+            entities = []
+            for start, end, label, score in decode_spans(enc, t, s, self.id2label):
+                raw = norm.to_raw(start, end)
+                if raw is not None:
+                    lo, hi = norm.trim(start, end)
+                    entities.append(Entity(raw[0], raw[1], label, norm.raw[raw[0] : raw[1]], round(score, 4), norm.clean[lo:hi]))
+            results.append(entities)
+        return results
+
+    def _predict(self, encoded: list[Encoded], batch_size: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Best tag and its probability for every token of every text."""
+        size = self.settings.max_length - 2
+        windows = [
+            (doc, w) for doc, enc in enumerate(encoded) for w in plan_windows(len(enc), size, self.settings.margin) if len(enc)
+        ]
+        windows.sort(key=lambda dw: dw[1][0] - dw[1][1])  # longest first: little padding
+        tags = [np.zeros(len(e), dtype=np.int64) for e in encoded]
+        probs = [np.zeros(len(e), dtype=np.float32) for e in encoded]
+        for b in range(0, len(windows), batch_size):
+            batch = windows[b : b + batch_size]
+            width = max(end - start for _, (start, end, _, _) in batch) + 2
+            ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, (doc, (start, end, _, _)) in enumerate(batch):
+                n = end - start
+                ids[row, 0] = self.first_id
+                ids[row, 1 : n + 1] = encoded[doc].ids[start:end]
+                ids[row, n + 1] = self.last_id
+                mask[row, : n + 2] = 1
+            logits = self.runner(ids, mask)
+            best, p = _best(logits)
+            for row, (doc, (start, _, core_start, core_end)) in enumerate(batch):
+                lo, hi = core_start - start + 1, core_end - start + 1
+                tags[doc][core_start:core_end] = best[row, lo:hi]
+                probs[doc][core_start:core_end] = p[row, lo:hi]
+        return tags, probs
+
+
+def _best(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Argmax tag and its softmax probability, computed stably in numpy."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    probs = exp / exp.sum(axis=-1, keepdims=True)
+    return probs.argmax(axis=-1), probs.max(axis=-1)
+
+
+def _chunks(texts: Iterable[str], max_chars: int, max_docs: int) -> Iterator[list[str]]:
+    """Group texts into lists small enough to hold at once; checks each input's type."""
+    chunk: list[str] = []
+    size = 0
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"tag() takes str, not {type(text).__name__}; decode bytes first (text.decode('utf-8'))")
+        chunk.append(text)
+        size += len(text)
+        if size >= max_chars or len(chunk) >= max_docs:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk

@@ -1,0 +1,216 @@
+"""``medcoop train --config configs/NAME.yaml``: fine-tune a tagger, stage by stage.
+
+Each stage is a transformers ``Trainer`` run (which brings accelerate: CPU, one
+GPU or ``accelerate launch`` on several, mixed precision, checkpoints and
+resuming). Between stages the model carries over; the dev split of our own
+annotations picks the best checkpoint and stops a stage early when it stops
+improving. The finished model is written to ``OUTPUT_DIR/model`` with its label
+dictionary, window settings and a record of how it was made; nothing is ever
+written into the shipped model folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from medcoop.encoding import bio_labels
+from medcoop.tagger import SHIPPED_MODEL, Tagger, TaggerSettings, TorchRunner
+
+from .base_model import load_base
+from .config import Stage, TrainConfig
+from .data import documents_to_windows, file_digest, resolve_data
+from .evaluate import evaluate_tagger
+
+__all__ = ["train"]
+
+log = logging.getLogger("medcoop.train")
+
+
+def train(config: TrainConfig, resume: bool = False) -> Path:
+    """Run every stage of ``config``; returns the folder of the finished model."""
+    import torch
+    from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback, Trainer, set_seed
+
+    out = _output_dir(config, resume)
+    set_seed(config.seed)
+    labels = bio_labels(config.labels)
+    label2id = {l: i for i, l in enumerate(labels)}
+    data_args = dict(splits=config.splits, annotations=config.annotations, datasets_dir=config.datasets_dir)
+
+    dev_docs, sources = [], []
+    for spec in config.dev:
+        docs, note = resolve_data(spec, **data_args)
+        dev_docs += docs
+        sources.append(note)
+    stage_docs = []
+    for stage in config.stages:
+        docs = []
+        for spec in stage.data:
+            part, note = resolve_data(spec, **data_args)
+            docs += part
+            sources.append(note)
+        stage_docs.append(docs)
+
+    model, tokenizer = load_base(config, labels, texts=[d.text for docs in stage_docs for d in docs] + [d.text for d in dev_docs])
+    collator = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8)
+    dev_windows = _dataset(dev_docs, tokenizer, label2id, config)
+    history = []
+    for number, (stage, docs) in enumerate(zip(config.stages, stage_docs)):
+        stage_dir = out / f"stage{number}-{stage.name}"
+        if (stage_dir / "done.json").exists():
+            log.info("stage %s already finished; loading its model", stage.name)
+            model = model.from_pretrained(stage_dir / "best")
+            history.append(json.loads((stage_dir / "done.json").read_text()))
+            continue
+        train_windows = _dataset(docs, tokenizer, label2id, config)
+        log.info("stage %s: %d documents -> %d windows", stage.name, len(docs), len(train_windows))
+        args = _training_arguments(config, stage, stage_dir, len(train_windows))
+        callbacks = [EarlyStoppingCallback(stage.early_stopping_patience)] if stage.early_stopping_patience else []
+        trainer = Trainer(
+            model=model, args=args, train_dataset=train_windows, eval_dataset=dev_windows if len(dev_docs) else None,
+            data_collator=collator, compute_metrics=_seqeval_metrics(labels), callbacks=callbacks,
+            optimizers=(_optimizer(model, stage, config.weight_decay), None),
+        )
+        checkpoint = resume and any(stage_dir.glob("checkpoint-*"))
+        started = time.time()
+        trainer.train(resume_from_checkpoint=True if checkpoint else None)
+        model = trainer.model
+        trainer.save_model(stage_dir / "best")
+        record = {"stage": stage.name, "seconds": round(time.time() - started), "windows": len(train_windows),
+                  "best_dev": trainer.state.best_metric, "log": trainer.state.log_history[-20:]}
+        (stage_dir / "done.json").write_text(json.dumps(record, indent=1, default=str))
+        history.append(record)
+
+    final = out / "model"
+    settings = TaggerSettings(max_length=config.max_length, margin=config.margin)
+    model.config.id2label = dict(enumerate(labels))
+    model.config.label2id = label2id
+    model.save_pretrained(final)
+    tokenizer.save_pretrained(final)
+    settings.save(final)
+    tagger = Tagger(TorchRunner(model, "cuda" if torch.cuda.is_available() else "cpu"), tokenizer, model.config.id2label, settings)
+    dev_scores = evaluate_tagger(tagger, dev_docs, config.labels).to_dict() if dev_docs else None
+    _write_record(final, config, sources, history, dev_scores)
+    log.info("finished: %s (dev micro F1 %s)", final, dev_scores and dev_scores["micro"]["f1"])
+    return final
+
+
+def _output_dir(config: TrainConfig, resume: bool) -> Path:
+    out = Path(config.output_dir).resolve()
+    if out == SHIPPED_MODEL.resolve() or SHIPPED_MODEL.resolve() in out.parents:
+        raise ValueError(f"output_dir {out} is the shipped model folder; train into a new folder and copy deliberately")
+    if out.exists() and any(out.iterdir()) and not resume:
+        raise FileExistsError(f"{out} is not empty; pass --resume to continue that run or choose a new output_dir")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _dataset(docs, tokenizer, label2id, config: TrainConfig):
+    from datasets import Dataset
+
+    return Dataset.from_dict(documents_to_windows(docs, tokenizer, label2id, config.max_length, config.margin))
+
+
+def _optimizer(model, stage: Stage, weight_decay: float):
+    """AdamW with its own learning rate for the fresh classifier head: with one
+    shared rate the head of an e5 encoder learns only the label prior (its hidden
+    states are small), see the encoder notes."""
+    import torch
+
+    groups: dict[tuple[bool, bool], list] = {}
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        head = name.startswith("classifier")
+        decay = param.ndim > 1 and "LayerNorm" not in name
+        groups.setdefault((head, decay), []).append(param)
+    return torch.optim.AdamW([
+        {"params": params, "lr": stage.head_learning_rate if head else stage.learning_rate,
+         "weight_decay": weight_decay if decay else 0.0}
+        for (head, decay), params in groups.items()
+    ])
+
+
+def _training_arguments(config: TrainConfig, stage: Stage, stage_dir: Path, n_windows: int):
+    import torch
+    from transformers import TrainingArguments
+
+    cuda = torch.cuda.is_available()
+    precision = config.mixed_precision
+    if precision == "auto":
+        precision = ("bf16" if torch.cuda.is_bf16_supported() else "fp16") if cuda else "no"
+    evaluate = "steps" if stage.eval_every else "epoch"
+    steps_per_epoch = max(1, -(-n_windows // config.batch_size))
+    return TrainingArguments(
+        output_dir=str(stage_dir),
+        num_train_epochs=stage.epochs,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size * 2,
+        learning_rate=stage.learning_rate,
+        warmup_steps=int(stage.warmup_ratio * steps_per_epoch * stage.epochs),
+        weight_decay=config.weight_decay,
+        eval_strategy=evaluate,
+        save_strategy=evaluate,
+        eval_steps=stage.eval_every or None,
+        save_steps=stage.eval_every or config.save_steps,
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model="f1",
+        greater_is_better=True,
+        logging_steps=config.logging_steps,
+        seed=config.seed,
+        data_seed=config.seed,
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        report_to="none",
+        use_cpu=not cuda,
+        dataloader_num_workers=0,
+        train_sampling_strategy="group_by_length",  # similar lengths together: little padding
+    )
+
+
+def _seqeval_metrics(labels: list[str]):
+    from seqeval.metrics import classification_report, f1_score
+    from seqeval.scheme import IOB2
+
+    def compute(prediction):
+        logits, gold = prediction
+        best = np.asarray(logits).argmax(-1)
+        y_true, y_pred = [], []
+        for p_row, g_row in zip(best, np.asarray(gold)):
+            keep = g_row != -100
+            y_true.append([labels[i] for i in g_row[keep]])
+            y_pred.append([labels[i] for i in p_row[keep]])
+        report = classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+        metrics = {"f1": f1_score(y_true, y_pred, mode="strict", scheme=IOB2, zero_division=0)}
+        metrics.update({f"f1_{k}": v["f1-score"] for k, v in report.items() if k in {l[2:] for l in labels if l != "O"}})
+        return metrics
+
+    return compute
+
+
+def _write_record(folder: Path, config: TrainConfig, sources: list[str], history: list, dev_scores) -> None:
+    import accelerate
+    import datasets
+    import torch
+    import transformers
+
+    files = [Path(p) for p in [config.splits, *config.annotations] if Path(p).exists()]
+    record = {
+        "config": config.to_dict(),
+        "seed": config.seed,
+        "data": sources,
+        "data_sha256": {str(p): file_digest(p) for p in files},
+        "versions": {"python": platform.python_version(), "torch": torch.__version__, "transformers": transformers.__version__,
+                     "datasets": datasets.__version__, "accelerate": accelerate.__version__},
+        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else platform.processor() or platform.machine(),
+        "stages": history,
+        "dev": dev_scores,
+    }
+    (folder / "training_record.json").write_text(json.dumps(record, indent=1, ensure_ascii=False, default=str))
