@@ -237,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("tag", "extract", "evaluate", "export"):
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars would interleave with the output
+        hf_logging.set_verbosity_error()
     try:
         return args.func(args)
     except (FileNotFoundError, ValueError) as e:

@@ -10,7 +10,8 @@ __all__ = ["article_date", "find_date", "iso_date"]
 _FULL = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})(?:日|号)?(?!\d)")
 _MONTH_DAY = re.compile(r"(?:(?<!\d)((?:19|20)\d{2})\s*年\s*)?(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*(?:日|号)")
 _YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?!\s*\d)")
-_VAGUE = re.compile(r"日前|近日|近期|昨日|昨天|今日|今天|当天|当日|上午|下午")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
+_VAGUE = re.compile(r"日前|近日|近期|昨日|昨天|今日|今天")
 _DATE_LINE = re.compile(r"(发布|發布|时间|時間|日期|来源|來源|编辑|發表|发表)")
 
 
@@ -34,9 +35,11 @@ def _valid(m) -> date | None:
         return None
 
 
-def find_date(sentence: str) -> tuple[int, int] | None:
-    """Offsets of the first date expression in a sentence (full, month-day, or vague)."""
-    for pattern in (_FULL, _MONTH_DAY, _YEAR_MONTH, _VAGUE):
+def find_date(sentence: str, vague: bool = True) -> tuple[int, int] | None:
+    """Offsets of the first date expression in a sentence: a full date, a month and
+    day, a year and month, a year, or (with ``vague``) 日前/近日-like words."""
+    patterns = (_FULL, _MONTH_DAY, _YEAR_MONTH, _YEAR) + ((_VAGUE,) if vague else ())
+    for pattern in patterns:
         m = pattern.search(sentence)
         if m:
             return m.start(), m.end()
@@ -64,4 +67,7 @@ def iso_date(expression: str, reference: date | None) -> str:
     m = _YEAR_MONTH.search(expression)
     if m:
         return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    m = _YEAR.search(expression)
+    if m:
+        return m.group(1)
     return expression

@@ -142,17 +142,12 @@ def extract_from_entities(text: str, entities: list[Entity]) -> Document:
                 event.parties.append(p)
         if sentence not in event.evidence:
             event.evidence.append(sentence)
-        if event.date is None:
-            found = find_date(clean_sentence)
-            if found:
-                event.date = iso_date(clean_sentence[found[0]:found[1]], reference)
 
     if events:
         _fill_from_headline(events, with_places, headline, gap, canonical)
         _add_signatories(text, events, with_places, people, sentences, gap)
         for event in events:
-            if event.date is None and reference is not None:
-                event.date = reference.isoformat()
+            event.date = _event_date(event, sentences, gap, reference)
             event.evidence.sort()
     return Document(text, entities, people, events)
 
@@ -171,6 +166,20 @@ def _places(norm, entities: list[Entity]) -> list[Entity]:
         own = [g for g in governments if g.startswith(name)]
         found.append(Entity(raw[0], raw[1], "INST", norm.raw[raw[0]:raw[1]], 0.0, own[0] if len(own) == 1 else name))
     return found
+
+
+def _event_date(event: Event, sentences, gap, reference) -> str | None:
+    """The first date of the event's own sentences, else of the article's lead
+    (news opens with ``11月8日,A与B…``), else a vague one (日前), else the article's
+    date line."""
+    lead = [s for s in sentences[:4] if s not in event.evidence]
+    for vague in (False, True):
+        for sentence in event.evidence + ([] if vague else lead):
+            clean = gap(*sentence)
+            found = find_date(clean, vague=vague)
+            if found:
+                return iso_date(clean[found[0]:found[1]], reference)
+    return reference.isoformat() if reference else None
 
 
 def _sentence_of(sentences, pos: int) -> tuple[int, int]:

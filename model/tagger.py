@@ -8,6 +8,7 @@ the per-token work, and no Python loop over characters.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,6 +177,9 @@ class Tagger:
         for norm, enc, t, s in zip(norms, encoded, tags, scores):
             entities = []
             for start, end, label, score in decode_spans(enc, t, s, self.id2label):
+                start, end = _guideline_edges(norm.clean, start, end)
+                if end - start < 2 and label != "PER":
+                    continue  # only a surname (王 in 王院长) is a one-character entity
                 raw = norm.to_raw(start, end)
                 if raw is not None:
                     lo, hi = norm.trim(start, end)
@@ -210,6 +214,16 @@ class Tagger:
                 tags[doc][core_start:core_end] = best[row, lo:hi]
                 probs[doc][core_start:core_end] = p[row, lo:hi]
         return tags, probs
+
+
+def _guideline_edges(clean: str, start: int, end: int) -> tuple[int, int]:
+    """Brackets, quotes and other punctuation never begin or end a span in the
+    guideline (《合作协议》 -> 合作协议); the model sometimes takes one in."""
+    while start < end and unicodedata.category(clean[start])[0] in "PZ":
+        start += 1
+    while end > start and unicodedata.category(clean[end - 1])[0] in "PZ":
+        end -= 1
+    return start, end
 
 
 def _best(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

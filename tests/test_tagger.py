@@ -18,15 +18,15 @@ class RuleRunner:
     """Stands in for a model: 甲 opens an INST and 乙 continues it, everything else is O.
     Context-free, so any difference in output comes from windowing and merging."""
 
-    def __init__(self, tokenizer):
-        self.begin = tokenizer.convert_tokens_to_ids("甲")
-        self.inside = tokenizer.convert_tokens_to_ids("乙")
+    def __init__(self, tokenizer, begin="甲", inside="乙"):
+        self.begin = tokenizer.convert_tokens_to_ids(list(begin))
+        self.inside = tokenizer.convert_tokens_to_ids(list(inside))
 
     def __call__(self, ids, mask):
         logits = np.zeros(ids.shape + (len(LABELS),), dtype=np.float32)
         logits[..., 0] = 1.0
-        logits[ids == self.begin, LABELS.index("B-INST")] = 5.0
-        logits[ids == self.inside, LABELS.index("I-INST")] = 5.0
+        logits[np.isin(ids, self.begin), LABELS.index("B-INST")] = 5.0
+        logits[np.isin(ids, self.inside), LABELS.index("I-INST")] = 5.0
         return logits
 
 
@@ -72,7 +72,15 @@ def test_bad_input(rule_tagger):
         list(rule_tagger.tag_many(["甲乙", None]))
     assert rule_tagger.tag("") == []
     assert rule_tagger.tag(" \n\t\u3000 ") == []
-    assert [e.text for e in rule_tagger.tag("🏥甲乙\x00\x07\u202e甲")] == ["甲乙", "甲"]
+    assert [e.text for e in rule_tagger.tag("🏥甲乙\x00\x07\u202e甲乙")] == ["甲乙", "甲乙"]
+
+
+def test_guideline_edges_punctuation_and_one_character_entities(rule_tagger):
+    """A model that takes the title marks in: they are trimmed (《合作协议》 -> 合作协议);
+    a lone non-person character is dropped."""
+    runner = RuleRunner(rule_tagger.tokenizer, begin="《甲", inside="乙》")
+    tagger = Tagger(runner, rule_tagger.tokenizer, rule_tagger.id2label, rule_tagger.settings)
+    assert [(e.text, e.start) for e in tagger.tag("签署《乙乙》。甲")] == [("乙乙", 3)]
 
 
 def test_tag_many_streams_in_input_order(rule_tagger):
@@ -97,7 +105,7 @@ def test_a_million_characters_in_bounded_memory(rule_tagger):
     entities = rule_tagger.tag(text)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert len(entities) == text.count("甲")  # the last one is cut to 甲 by the 1,000,000 limit
+    assert len(entities) == text.count("甲乙")  # the last one, cut to 甲 by the limit, is too short to keep
     assert all(text[e.start:e.end] == "甲乙乙" for e in entities[:100])
     assert peak < 400 * 2**20
 

@@ -72,6 +72,9 @@ def documents_to_windows(docs: list[AnnotatedDocument], tokenizer, label2id: dic
                 if lo < hi:
                     spans.append(Span(lo, hi, s.label))
             labels = token_labels(enc, spans, label2id)
+            for start, end in doc.meta.get("ignore", ()):
+                lo, hi = norm.to_clean(start, end)
+                labels[(enc.starts < hi) & (enc.ends > lo)] = -100  # the corpus never labels these: no O either
             for start, end, _, _ in plan_windows(len(enc), max_length - 2, margin):
                 if end > start:
                     columns["input_ids"].append([first, *enc.ids[start:end].tolist(), last])

@@ -48,6 +48,31 @@ _INSTITUTION = re.compile(
 )
 
 
+# What a corpus never annotates must not be taught as O: MSRA has no posts and no
+# corpus has agreements, so characters of such words are left out of the loss
+# (their positions go into meta["ignore"], read by medcoop.training.data).
+_AGREEMENT_WORDS = re.compile(r"战略|合作|协议|协定|框架|备忘录|意向书|联盟|医联体|医共体|联合体|帮扶|支援|托管|共建|结对|援建")
+_POST_WORDS = re.compile(
+    r"(?:副|常务副|执行)?(?:书记|院长|校长|部长|局长|厅长|市长|县长|区长|省长|州长|镇长|乡长|主任|主席|总理|委员|"
+    r"秘书长|董事长|总经理|经理|会长|理事长|行长|所长|司长|处长|科长|馆长|社长|总裁|主编|记者|通讯员|常委|总书记|司令员|政委)"
+)
+_UNANNOTATED = {"cluener2020": (_AGREEMENT_WORDS,), "resume": (_AGREEMENT_WORDS,), "msra": (_AGREEMENT_WORDS, _POST_WORDS)}
+
+
+def _ignore_regions(corpus: str, text: str, spans: list[Span]) -> list[list[int]]:
+    """Stretches of ``text`` that ``corpus`` would have left unlabelled whatever they
+    are, outside its own spans."""
+    taken = set()
+    for s in spans:
+        taken.update(range(s.start, s.end))
+    return [
+        [m.start(), m.end()]
+        for pattern in _UNANNOTATED.get(corpus, ())
+        for m in pattern.finditer(text)
+        if not taken.intersection(range(m.start(), m.end()))
+    ]
+
+
 @dataclass
 class ConversionReport:
     """How each source label was treated, counted in spans (and sentences left out)."""
@@ -129,7 +154,9 @@ def _apply(corpus: str, items, mapper: Mapper) -> tuple[list[AnnotatedDocument],
             continue
         report.to_o.update(to_o)
         report.mapped.update(key for _, key in ours)
-        docs.append(AnnotatedDocument(doc_id, text, _trim_overlaps([s for s, _ in ours]), source))
+        kept = _trim_overlaps([s for s, _ in ours])
+        ignore = _ignore_regions(corpus, text, kept)
+        docs.append(AnnotatedDocument(doc_id, text, kept, source, {"ignore": ignore} if ignore else {}))
     return docs, report
 
 

@@ -82,6 +82,8 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
         trainer.train(resume_from_checkpoint=True if checkpoint else None)
         model = trainer.model
         trainer.save_model(stage_dir / "best")
+        tokenizer.save_pretrained(stage_dir / "best")  # each stage's best is a loadable tagger too
+        TaggerSettings(max_length=config.max_length, margin=config.margin).save(stage_dir / "best")
         record = {"stage": stage.name, "seconds": round(time.time() - started), "windows": len(train_windows),
                   "best_dev": trainer.state.best_metric, "log": trainer.state.log_history[-20:]}
         (stage_dir / "done.json").write_text(json.dumps(record, indent=1, default=str))
