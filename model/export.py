@@ -28,7 +28,7 @@ def export_onnx(model_dir: str | Path, out_dir: str | Path, int8: bool = False, 
     for name in KEEP_FILES:
         if (model_dir / name).exists():
             shutil.copy2(model_dir / name, out_dir / name)
-    model = AutoModelForTokenClassification.from_pretrained(model_dir).eval()
+    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32).eval()
     model.config.return_dict = False
     example = torch.ones(2, 16, dtype=torch.long)
     path = out_dir / "model.onnx"

@@ -141,7 +141,8 @@ class Tagger:
         if onnx:
             runner = OnnxRunner(folder / onnx, device)
         else:
-            runner = TorchRunner(AutoModelForTokenClassification.from_pretrained(source), device)
+            # Weights ship in fp16 to stay small; TorchRunner picks the compute precision.
+            runner = TorchRunner(AutoModelForTokenClassification.from_pretrained(source, dtype="auto"), device)
         return cls(runner, tokenizer, config.id2label, settings, batch_size)
 
     # --- public API ---------------------------------------------------------------

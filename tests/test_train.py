@@ -45,6 +45,14 @@ def test_train_save_load_predict(tmp_path, tiny_bert):
     assert config["id2label"]["1"] == "B-INST" and config["label2id"]["I-AGR"] == 8
 
 
+def test_training_without_a_dev_split_keeps_the_last_model(tmp_path, tiny_bert):
+    config = tiny_config(tmp_path, tiny_bert, epochs=1)
+    config.dev = []
+    folder = train(config)
+    assert (folder / "model.safetensors").exists()
+    assert json.loads((folder / "training_record.json").read_text())["dev"] is None
+
+
 def test_a_finished_run_is_not_overwritten(tmp_path, tiny_bert):
     config = tiny_config(tmp_path, tiny_bert, epochs=1)
     (tmp_path / "run").mkdir()

@@ -58,7 +58,7 @@ def _load(backend: str, model: str, onnx_dir: str | None, device: str, batch_siz
         settings = load_settings(Path(model))
         tokenizer = AutoTokenizer.from_pretrained(model)
         tokenizer.model_max_length = settings.max_length
-        pipe = pipeline("token-classification", model=AutoModelForTokenClassification.from_pretrained(model),
+        pipe = pipeline("token-classification", model=AutoModelForTokenClassification.from_pretrained(model, dtype="float32"),
                         tokenizer=tokenizer, aggregation_strategy="simple", stride=2 * settings.margin,
                         device=0 if device.startswith("cuda") else -1)
         return lambda texts, batch_size=batch_size: pipe(texts, batch_size=batch_size)

@@ -57,8 +57,9 @@ def score_spans(gold: list[AnnotatedDocument], predicted: list[list[tuple[int, i
     """Exact-match scores; ``predicted[i]`` holds ``(start, end, label)`` for ``gold[i]``."""
     tp, n_gold, n_pred = Counter(), Counter(), Counter()
     for doc, pred in zip(gold, predicted, strict=True):
-        g = {(s.start, s.end, s.label) for s in doc.spans}
-        p = set(pred)
+        # Only ``labels`` count, so a baseline without posts is not charged for them.
+        g = {(s.start, s.end, s.label) for s in doc.spans if s.label in labels}
+        p = {span for span in pred if span[2] in labels}
         for _, _, label in g:
             n_gold[label] += 1
         for _, _, label in p:

@@ -70,8 +70,8 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
             continue
         train_windows = _dataset(docs, tokenizer, label2id, config)
         log.info("stage %s: %d documents -> %d windows", stage.name, len(docs), len(train_windows))
-        args = _training_arguments(config, stage, stage_dir, len(train_windows))
-        callbacks = [EarlyStoppingCallback(stage.early_stopping_patience)] if stage.early_stopping_patience else []
+        args = _training_arguments(config, stage, stage_dir, len(train_windows), has_dev=bool(dev_docs))
+        callbacks = [EarlyStoppingCallback(stage.early_stopping_patience)] if stage.early_stopping_patience and dev_docs else []
         trainer = Trainer(
             model=model, args=args, train_dataset=train_windows, eval_dataset=dev_windows if len(dev_docs) else None,
             data_collator=collator, compute_metrics=_seqeval_metrics(labels), callbacks=callbacks,
@@ -139,7 +139,7 @@ def _optimizer(model, stage: Stage, weight_decay: float):
     ])
 
 
-def _training_arguments(config: TrainConfig, stage: Stage, stage_dir: Path, n_windows: int):
+def _training_arguments(config: TrainConfig, stage: Stage, stage_dir: Path, n_windows: int, has_dev: bool = True):
     import torch
     from transformers import TrainingArguments
 
@@ -147,7 +147,7 @@ def _training_arguments(config: TrainConfig, stage: Stage, stage_dir: Path, n_wi
     precision = config.mixed_precision
     if precision == "auto":
         precision = ("bf16" if torch.cuda.is_bf16_supported() else "fp16") if cuda else "no"
-    evaluate = "steps" if stage.eval_every else "epoch"
+    evaluate = ("steps" if stage.eval_every else "epoch") if has_dev else "no"
     steps_per_epoch = max(1, -(-n_windows // config.batch_size))
     return TrainingArguments(
         output_dir=str(stage_dir),
@@ -158,12 +158,12 @@ def _training_arguments(config: TrainConfig, stage: Stage, stage_dir: Path, n_wi
         warmup_steps=int(stage.warmup_ratio * steps_per_epoch * stage.epochs),
         weight_decay=config.weight_decay,
         eval_strategy=evaluate,
-        save_strategy=evaluate,
+        save_strategy=evaluate if has_dev else "steps",
         eval_steps=stage.eval_every or None,
         save_steps=stage.eval_every or config.save_steps,
         save_total_limit=2,
-        load_best_model_at_end=True,
-        metric_for_best_model="f1",
+        load_best_model_at_end=has_dev,  # without a dev split the last model is kept
+        metric_for_best_model="f1" if has_dev else None,
         greater_is_better=True,
         logging_steps=config.logging_steps,
         seed=config.seed,
