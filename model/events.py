@@ -6,6 +6,7 @@ events of annotations/events.jsonl; see BENCHMARKS.md):
 1. every AGR mention in a sentence with a signing or founding verb, or in the
    headline, anchors an event of its canonical type (:data:`AGREEMENT_TYPES`);
    mentions of one type belong to one event unless they name other parties;
+   partnership descriptors (校地合作, 区校共建) join an event found otherwise;
 2. the parties are the chain of INST mentions joined by 与/和/、… closest before
    the agreement (or the verb), leaving out venues (在…), organisers (由…主办) and
    the employers of people named in the sentence; the headline supplies them
@@ -53,6 +54,9 @@ _PLACE = re.compile(
 )
 _CONNECTOR = re.compile(r"^\s*(与|和|同|及|以及|跟|、|,|，|/|暨|、以及)?\s*$")
 _VENUE = re.compile(r"(在|于|位于|来到|走进|赴)\s*$")
+# 校地合作, 区校共建, 银医合作: who partners with whom (a school and a locality), not
+# which agreement - EVENTS.md counts such talk as part of the event it describes.
+_DESCRIPTOR = re.compile(r"^[校院医区地政企银军市县省部厅局][校院医区地政企银军市县省部厅局](合作|共建)(协议书?|项目)?$")
 _ORGANISER = re.compile(r"^\s*(主办|承办|指导|见证|支持)")
 
 
@@ -123,7 +127,10 @@ def extract_from_entities(text: str, entities: list[Entity]) -> Document:
     headline = sentences[0] if sentences else (0, 0)
 
     events: list[Event] = []
-    for agr in (e for e in entities if e.label == "AGR" and len(e.normalized) > 1):
+    mentions = [e for e in entities if e.label == "AGR" and len(e.normalized) > 1]
+    # Descriptors go last so that they can fold into the events the others found.
+    mentions.sort(key=lambda e: bool(_DESCRIPTOR.match(e.normalized)))
+    for agr in mentions:
         sentence = _sentence_of(sentences, agr.start)
         clean_sentence = gap(*sentence)
         if sentence != headline and not _SIGNING.search(clean_sentence):
@@ -131,6 +138,9 @@ def extract_from_entities(text: str, entities: list[Entity]) -> Document:
         kind = agreement_type(agr.normalized)
         in_sentence = [e for e in with_places if sentence[0] <= e.start and e.end <= sentence[1]]
         parties = [canonical.get(p, p) for p in _parties(in_sentence, agr, gap)]
+        if _DESCRIPTOR.match(agr.normalized) and events:
+            _fold_descriptor(events, parties, sentence)
+            continue
         event = _event_for(events, kind, parties)
         if event is None:
             event = Event(kind, agr.text, (agr.start, agr.end))
@@ -222,6 +232,18 @@ def _is_venue_or_organiser(chain: list[Entity], in_sentence: list[Entity], gap, 
     after_end = in_sentence[after_index].start if after_index < len(in_sentence) else last.end + 6
     after = gap(last.end, min(after_end, last.end + 6))
     return bool(_VENUE.search(before) or (re.search(r"由\s*$", before) and _ORGANISER.match(after)))
+
+
+def _fold_descriptor(events: list[Event], parties: list[str], sentence: tuple[int, int]) -> None:
+    """A descriptor (校地合作) names the kind of partners, not a new agreement: it is
+    a further mention of the event it shares a party with (else the first one), and
+    brings its parties only when it shares one, lest the partners of another
+    signing told in the same sentence join this event."""
+    event = next((ev for ev in events if set(parties) & set(ev.parties)), events[0])
+    if set(parties) & set(event.parties):
+        event.parties.extend(p for p in parties if p not in event.parties)
+    if sentence not in event.evidence:
+        event.evidence.append(sentence)
 
 
 def _event_for(events: list[Event], kind: str, parties: list[str]) -> Event | None:

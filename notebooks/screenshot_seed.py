@@ -21,7 +21,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("seed", nargs="?", default="003")
+    parser.add_argument("seed", nargs="?", default="003", help="a seed number (003) or any text file")
     parser.add_argument("--model", help="model folder (default: the shipped model)")
     parser.add_argument("--out", default="seed.png")
     parser.add_argument("--height", type=int, default=2600)
@@ -29,7 +29,9 @@ def main() -> int:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         raise SystemExit("needs Debian's chromium: apt-get install chromium fonts-wqy-zenhei")
-    path = next(SEEDS.glob(f"{args.seed}*.txt"))
+    path = Path(args.seed) if Path(args.seed).is_file() else next(SEEDS.glob(f"{args.seed}*.txt"), None)
+    if path is None:
+        raise SystemExit(f"{args.seed!r} is neither a file nor the number of a seed in {SEEDS}")
     text = path.read_text(encoding="utf-8")
     doc = extract(text, Tagger.from_pretrained(args.model))
     with tempfile.TemporaryDirectory() as tmp:

@@ -94,3 +94,18 @@ def test_html_page_lists_entities_and_events():
     assert page.startswith("<!DOCTYPE html>") and page.count("<mark") == len(entities)
     assert "strategic_cooperation_agreement" in page and "许德峰" in page
     assert "<script" not in page  # self-contained and static
+
+
+def test_a_partnership_descriptor_is_part_of_the_event_not_another_one():
+    text = "我校与西青区人民政府举行“校地合作”战略合作签约仪式。双方将深化校地合作。"
+    entities = entities_of(text, ("西青区人民政府", "INST"), ("校地合作", "AGR"), ("战略合作", "AGR"), ("校地合作", "AGR"))
+    [event] = extract_from_entities(text, entities).events
+    assert event.type == "strategic_cooperation_agreement" and event.parties == ["西青区人民政府"]
+    assert len(event.evidence) == 2
+
+
+def test_a_descriptor_alone_still_makes_an_event():
+    text = "清华大学与朝阳区政府签署校地合作协议。"
+    entities = entities_of(text, ("清华大学", "INST"), ("朝阳区政府", "INST"), ("校地合作协议", "AGR"))
+    [event] = extract_from_entities(text, entities).events
+    assert event.type == "cooperation_agreement" and event.parties == ["清华大学", "朝阳区政府"]
