@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .annotated import AnnotatedDocument, Span
+from .standoff import join_text
 
 __all__ = [
     "read_jsonl",
@@ -41,10 +42,16 @@ def read_jsonl(path: str | Path) -> list[AnnotatedDocument]:
 
 
 def iter_jsonl(path: str | Path) -> Iterator[AnnotatedDocument]:
+    """Documents of a span file; stand-off lines (``text_in`` + ``sha256``, see
+    :mod:`medcoop.standoff`) are joined to their text as they are read."""
+    base = Path(path).resolve().parent
     with open(path, encoding="utf-8") as f:
         for line in f:
             if line.strip():
-                yield AnnotatedDocument.from_dict(json.loads(line))
+                obj = json.loads(line)
+                if "text_in" in obj and "text" not in obj:
+                    obj = join_text(obj, base)
+                yield AnnotatedDocument.from_dict(obj)
 
 
 def write_jsonl(docs: Iterable[AnnotatedDocument], path: str | Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .annotated import LABELS
 from .normalize import normalize
+from .standoff import StandoffError, join_text
 
 __all__ = ["Problem", "validate_file", "validate_object"]
 
@@ -43,6 +44,12 @@ def validate_file(path: str | Path, seen_ids: set | None = None) -> list[Problem
             problems.append(Problem(str(path), number, None, f"not valid JSON ({e.msg} at column {e.colno}); each line must be one JSON object"))
             continue
         doc_id = obj.get("id") if isinstance(obj, dict) else None
+        if isinstance(obj, dict) and "text_in" in obj and "text" not in obj:
+            try:
+                obj = join_text(obj, Path(path).resolve().parent)
+            except (StandoffError, OSError, KeyError, json.JSONDecodeError) as e:
+                problems.append(Problem(str(path), number, doc_id, str(e)))
+                continue
         for message in validate_object(obj):
             problems.append(Problem(str(path), number, doc_id, message))
         if doc_id is not None:

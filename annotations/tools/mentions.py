@@ -35,14 +35,15 @@ SHARED = Path(__file__).resolve().parents[3] / "shared"
 
 @lru_cache(maxsize=1)
 def source_documents() -> dict[str, AnnotatedDocument]:
-    """All documents to annotate: the five seeds and the corpus passages."""
+    """All documents to annotate: the five seeds and the passages of both corpus files."""
     docs: dict[str, AnnotatedDocument] = {}
     for path in sorted((SHARED / "seeds").glob("*.txt")):
         docs[path.stem] = AnnotatedDocument(path.stem, path.read_text(encoding="utf-8"), [], f"seeds/{path.name}")
-    with open(SHARED / "corpus" / "raw.jsonl", encoding="utf-8") as f:
-        for line in f:
-            obj = json.loads(line)
-            docs[obj["id"]] = AnnotatedDocument(obj["id"], obj["text"], [], obj["source"])
+    for name in ("raw.jsonl", "extra.jsonl"):
+        with open(SHARED / "corpus" / name, encoding="utf-8") as f:
+            for line in f:
+                obj = json.loads(line)
+                docs[obj["id"]] = AnnotatedDocument(obj["id"], obj["text"], [], obj["source"])
     return docs
 
 
