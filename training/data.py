@@ -17,9 +17,12 @@ __all__ = ["load_splits", "resolve_data", "documents_to_windows", "file_digest"]
 
 
 def load_splits(path: str | Path) -> dict[str, list[str]]:
-    """The fixed document split: ``{"train": [ids], "dev": [ids], "test": [ids]}``."""
+    """The fixed document split: ``{"train": [ids], "dev": [ids], "test": [ids]}``, the
+    round-1 split and the round-2 one (``"round2"``, every passage of extra.jsonl) together."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {name: data[name]["ids"] if isinstance(data[name], dict) else data[name] for name in ("train", "dev", "test")}
+    parts = [data, *([data["round2"]] if "round2" in data else [])]
+    return {name: [i for part in parts for i in (part[name]["ids"] if isinstance(part[name], dict) else part[name])]
+            for name in ("train", "dev", "test")}
 
 
 def resolve_data(spec: str, *, splits: str | Path, annotations: list[str], datasets_dir: str | Path,
@@ -31,9 +34,12 @@ def resolve_data(spec: str, *, splits: str | Path, annotations: list[str], datas
         split = rest
         if split == "test" and not allow_test:
             raise ValueError("the test split is kept for the benchmark; train and tune on 'train' and 'dev' only")
+        if split not in ("train", "dev", "test"):
+            raise ValueError(f"data {spec!r}: unknown split {split!r}; use annotations:train, annotations:dev or annotations:test")
         ids = set(load_splits(splits)[split])
         docs = [d for path in annotations for d in read_jsonl(path) if str(d.id) in ids]
-        missing = ids - {str(d.id) for d in docs}
+        # round-2 passages are split before they are annotated: only round-1 ids must all be there
+        missing = {i for i in ids if not i.startswith("x")} - {str(d.id) for d in docs}
         if missing:
             raise ValueError(f"{len(missing)} documents of split {split!r} are not in {annotations}: {sorted(missing)[:5]}")
         return docs, f"{spec}: {len(docs)} documents"
