@@ -10,10 +10,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 
-from .annotated import LABELS, AnnotatedDocument, Span
-from .entity import Entity
-from .normalize import NormalizedText, normalize
-from .tagger import Tagger
+from medcoop.annotation.document import LABELS, AnnotatedDocument, Span
+from medcoop.entity import Entity
+from medcoop.text.normalize import NormalizedText, normalize
+from medcoop.tagging.tagger import Tagger
 
 __all__ = [
     "tag", "tag_many", "extract", "Tagger", "Entity", "LABELS",
@@ -54,7 +54,7 @@ def tag_many(texts: Iterable[str], batch_size: int = 32, progress: bool = False)
 
 
 def extract(text: str):
-    """Entities, people and cooperation events of a raw text (see :mod:`medcoop.events`)."""
-    from .events import extract as _extract
+    """Entities, people and cooperation events of a raw text (see :mod:`medcoop.events.rules`)."""
+    from medcoop.events.rules import extract as _extract
 
     return _extract(text, default_tagger())

@@ -11,7 +11,7 @@ __all__ = ["main"]
 
 
 def cmd_validate(args) -> int:
-    from .validate import validate_file
+    from medcoop.annotation.validate import validate_file
 
     seen: set = set()
     problems = [p for path in args.files for p in validate_file(path, seen)]
@@ -25,7 +25,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_convert(args) -> int:
-    from .formats import read_any, write_any
+    from medcoop.annotation.formats import read_any, write_any
 
     docs = read_any(args.input, args.source_format)
     write_any(docs, args.output, args.target_format)
@@ -34,8 +34,8 @@ def cmd_convert(args) -> int:
 
 
 def cmd_consistency(args) -> int:
-    from .consistency import check_consistency, load_accepted, unaccepted
-    from .formats import read_jsonl
+    from medcoop.annotation.consistency import check_consistency, load_accepted, unaccepted
+    from medcoop.annotation.formats import read_jsonl
 
     docs = [d for path in args.files for d in read_jsonl(path)]
     findings = check_consistency(docs)
@@ -49,8 +49,8 @@ def cmd_consistency(args) -> int:
 def cmd_train(args) -> int:
     import logging
 
-    from .training.config import load_config
-    from .training.train import train
+    from medcoop.training.config import load_config
+    from medcoop.training.train import train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     config = load_config(args.config, output_dir=args.output_dir)
@@ -62,15 +62,15 @@ def cmd_train(args) -> int:
 def cmd_evaluate(args) -> int:
     import json
 
-    from .annotated import LABELS
-    from .tagger import Tagger
-    from .training.data import resolve_data
-    from .training.evaluate import evaluate_tagger
+    from medcoop.annotation.document import LABELS
+    from medcoop.tagging.tagger import Tagger
+    from medcoop.training.data import resolve_data
+    from medcoop.training.evaluate import evaluate_tagger
 
     docs, note = resolve_data(args.data, splits=args.splits, annotations=args.annotations,
                               datasets_dir=args.datasets, allow_test=True)
     if args.baseline == "lac":
-        from .training.baselines import LAC_LABELS, LacTagger
+        from medcoop.training.baselines import LAC_LABELS, LacTagger
 
         # LAC knows no posts or agreements: score only the labels it can produce.
         tagger, labels = LacTagger(), tuple(dict.fromkeys(LAC_LABELS.values()))
@@ -101,7 +101,7 @@ def cmd_tag(args) -> int:
     import json
     from collections import deque
 
-    from .tagger import Tagger
+    from medcoop.tagging.tagger import Tagger
 
     tagger = Tagger.from_pretrained(args.model, device=args.device, onnx=args.onnx)
     failed = []
@@ -129,7 +129,7 @@ def cmd_tag(args) -> int:
             for e in entities:
                 print(f"{e.start:>7} {e.end:>7}  {e.label:<4}  {e.score:.2f}  {e.text}")
     if args.format == "html":
-        from .html import render_page
+        from medcoop.html import render_page
 
         print(render_page(pages))
     if failed:
@@ -138,8 +138,8 @@ def cmd_tag(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import export_onnx
-    from .tagger import SHIPPED_MODEL
+    from medcoop.tagging.export import export_onnx
+    from medcoop.tagging.tagger import SHIPPED_MODEL
 
     if not args.onnx:
         print("medcoop export: choose a format; --onnx is the one available", file=sys.stderr)
@@ -153,8 +153,8 @@ def cmd_export(args) -> int:
 def cmd_extract(args) -> int:
     import json
 
-    from .events import extract
-    from .tagger import Tagger
+    from medcoop.events.rules import extract
+    from medcoop.tagging.tagger import Tagger
 
     tagger = Tagger.from_pretrained(args.model, device=args.device)
     failed, pages = 0, []
@@ -169,7 +169,7 @@ def cmd_extract(args) -> int:
         else:
             print(json.dumps({"file": name, **doc.to_dict()}, ensure_ascii=False))
     if pages:
-        from .html import render_page
+        from medcoop.html import render_page
 
         print(render_page(pages, title="medcoop: cooperation events"))
     return 1 if failed else 0

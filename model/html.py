@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from .entity import Entity
+from medcoop.entity import Entity
 
 __all__ = ["render_page", "COLOURS"]
 

@@ -10,9 +10,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from medcoop.events import extract
+from medcoop.events.rules import extract
 from medcoop.html import render_page
-from medcoop.tagger import Tagger
+from medcoop.tagging.tagger import Tagger
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 from medcoop.cli import main
-from medcoop.consistency import check_consistency, load_accepted, unaccepted
-from medcoop.formats import read_jsonl
+from medcoop.annotation.consistency import check_consistency, load_accepted, unaccepted
+from medcoop.annotation.formats import read_jsonl
 
 ANNOTATIONS = Path(__file__).resolve().parents[1] / "annotations"
 FILES = [ANNOTATIONS / "seeds.jsonl", ANNOTATIONS / "corpus.jsonl"]

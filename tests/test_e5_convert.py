@@ -23,14 +23,14 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from medcoop.training import e5_convert
-from medcoop.training.char_tokenizer import (
+from medcoop.training.encoder import e5_convert
+from medcoop.training.encoder.char_tokenizer import (
     build_char_tokenizer,
     char_vocab_of,
     load_char_vocab,
     save_char_tokenizer,
 )
-from medcoop.training.e5_convert import (
+from medcoop.training.encoder.e5_convert import (
     PASSAGE_PREFIX,
     convert_with_report,
     count_parameters,
@@ -38,7 +38,7 @@ from medcoop.training.e5_convert import (
     read_q4,
     sentence_embeddings,
 )
-from medcoop.training.vocab_prune import keep_pieces, prune, read_texts
+from medcoop.training.encoder.vocab_prune import keep_pieces, prune, read_texts
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = sorted((SHARED / "seeds").glob("*.txt"))

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from medcoop.annotated import Span
-from medcoop.encoding import Encoded, bio_labels, decode_spans, token_labels
+from medcoop.annotation.document import Span
+from medcoop.tagging.encoding import Encoded, bio_labels, decode_spans, token_labels
 
 LABELS = bio_labels()
 ID2LABEL = dict(enumerate(LABELS))

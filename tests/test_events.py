@@ -3,12 +3,12 @@
 from datetime import date
 from pathlib import Path
 
-from medcoop.dates import article_date, iso_date
+from medcoop.text.dates import article_date, iso_date
 from medcoop.entity import Entity
-from medcoop.events import agreement_type, extract_from_entities
-from medcoop.formats import read_jsonl
+from medcoop.events.rules import agreement_type, extract_from_entities
+from medcoop.annotation.formats import read_jsonl
 from medcoop.html import render_page
-from medcoop.normalize import normalize
+from medcoop.text.normalize import normalize
 
 ANNOTATIONS = Path(__file__).resolve().parents[1] / "annotations"
 

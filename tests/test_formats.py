@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from medcoop.annotated import AnnotatedDocument, Span
-from medcoop.formats import (
+from medcoop.annotation.document import AnnotatedDocument, Span
+from medcoop.annotation.formats import (
     from_bio_tags, read_conll, read_doccano, read_jsonl, read_label_studio,
     to_bio_tags, write_conll, write_doccano, write_jsonl,
 )
@@ -66,7 +66,7 @@ def test_label_studio_export_takes_the_last_kept_annotation():
 
 
 def test_unknown_format_names_are_explained():
-    from medcoop.formats import read_any
+    from medcoop.annotation.formats import read_any
 
     with pytest.raises(ValueError, match="unknown format 'xml'"):
         read_any(RESOURCES / "doccano.jsonl", "xml")

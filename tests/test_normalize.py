@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from medcoop.normalize import PLACEHOLDER, normalize
+from medcoop.text.normalize import PLACEHOLDER, normalize
 
 SEEDS = sorted((Path(__file__).resolve().parents[2] / "shared" / "seeds").glob("*.txt"))
 

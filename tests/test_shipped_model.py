@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import medcoop
-from medcoop.tagger import SHIPPED_MODEL
+from medcoop.tagging.tagger import SHIPPED_MODEL
 
 SEED = next((Path(__file__).resolve().parents[2] / "shared" / "seeds").glob("003_*.txt"))
 

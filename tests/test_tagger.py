@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from transformers import AutoTokenizer
 
-from medcoop.encoding import bio_labels, plan_windows
-from medcoop.tagger import Tagger, TaggerSettings
+from medcoop.tagging.encoding import bio_labels, plan_windows
+from medcoop.tagging.tagger import Tagger, TaggerSettings
 
 LABELS = bio_labels()
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from medcoop.tagger import Tagger
+from medcoop.tagging.tagger import Tagger
 from medcoop.training.config import TrainConfig, Stage, load_config
 from medcoop.training.train import train
 
@@ -62,7 +62,7 @@ def test_a_finished_run_is_not_overwritten(tmp_path, tiny_bert):
 
 
 def test_the_shipped_model_folder_is_refused(tmp_path, tiny_bert):
-    from medcoop.tagger import SHIPPED_MODEL
+    from medcoop.tagging.tagger import SHIPPED_MODEL
 
     config = tiny_config(tmp_path, tiny_bert, epochs=1)
     config.output_dir = str(SHIPPED_MODEL)

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from medcoop.cli import main
-from medcoop.validate import validate_file
+from medcoop.annotation.validate import validate_file
 
 RESOURCES = Path(__file__).parent / "resources"
 

@@ -9,8 +9,8 @@ and PER to PER, and spans are mapped back to raw offsets the same way.
 from __future__ import annotations
 
 from medcoop.entity import Entity
-from medcoop.normalize import normalize
-from medcoop.sentences import split_sentences
+from medcoop.text.normalize import normalize
+from medcoop.text.sentences import split_sentences
 
 __all__ = ["LacTagger", "LAC_LABELS"]
 

@@ -32,7 +32,7 @@ BACKENDS = ("medcoop", "hf-pipeline", "onnx-fp32", "onnx-int8", "lac")
 
 def benchmark_input(min_chars: int = 200_000) -> list[str]:
     """Seeds and test passages, repeated until there are ``min_chars`` characters."""
-    from .data import resolve_data
+    from medcoop.training.data import resolve_data
 
     docs, _ = resolve_data("annotations:test", splits="annotations/splits.json",
                            annotations=["annotations/seeds.jsonl", "annotations/corpus.jsonl"],
@@ -47,13 +47,13 @@ def benchmark_input(min_chars: int = 200_000) -> list[str]:
 
 def _load(backend: str, model: str, onnx_dir: str | None, device: str, batch_size: int):
     if backend == "lac":
-        from .baselines import LacTagger
+        from medcoop.training.baselines import LacTagger
 
         return LacTagger().tag_many
     if backend == "hf-pipeline":
         from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
 
-        from medcoop.tagger import load_settings
+        from medcoop.tagging.tagger import load_settings
 
         settings = load_settings(Path(model))
         tokenizer = AutoTokenizer.from_pretrained(model)
@@ -62,7 +62,7 @@ def _load(backend: str, model: str, onnx_dir: str | None, device: str, batch_siz
                         tokenizer=tokenizer, aggregation_strategy="simple", stride=2 * settings.margin,
                         device=0 if device.startswith("cuda") else -1)
         return lambda texts, batch_size=batch_size: pipe(texts, batch_size=batch_size)
-    from medcoop.tagger import Tagger
+    from medcoop.tagging.tagger import Tagger
 
     if backend == "medcoop":
         tagger = Tagger.from_pretrained(model, device=device, batch_size=batch_size)

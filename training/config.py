@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from medcoop.annotated import LABELS
+from medcoop.annotation.document import LABELS
 
 __all__ = ["Stage", "TrainConfig", "load_config"]
 

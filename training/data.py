@@ -6,12 +6,12 @@ import hashlib
 import json
 from pathlib import Path
 
-from medcoop.annotated import AnnotatedDocument, Span
-from medcoop.encoding import encode_texts, plan_windows, special_ids, token_labels
-from medcoop.formats import read_jsonl
-from medcoop.normalize import normalize
+from medcoop.annotation.document import AnnotatedDocument, Span
+from medcoop.tagging.encoding import encode_texts, plan_windows, special_ids, token_labels
+from medcoop.annotation.formats import read_jsonl
+from medcoop.text.normalize import normalize
 
-from .public_corpora import load_public
+from medcoop.training.public_corpora import load_public
 
 __all__ = ["load_splits", "resolve_data", "documents_to_windows", "file_digest"]
 

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from medcoop.annotated import LABELS, AnnotatedDocument
+from medcoop.annotation.document import LABELS, AnnotatedDocument
 
 __all__ = ["PRF", "Scores", "score_spans", "evaluate_tagger"]
 

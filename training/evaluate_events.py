@@ -16,11 +16,11 @@ import json
 from pathlib import Path
 
 from medcoop.entity import Entity
-from medcoop.events import extract_from_entities
-from medcoop.formats import read_jsonl
-from medcoop.normalize import normalize
+from medcoop.events.rules import extract_from_entities
+from medcoop.annotation.formats import read_jsonl
+from medcoop.text.normalize import normalize
 
-from .evaluate import PRF
+from medcoop.training.evaluate import PRF
 
 __all__ = ["score_events", "gold_entities"]
 
@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     if args.gold_entities:
         predicted = {r["id"]: extract_from_entities(docs[r["id"]].text, gold_entities(docs[r["id"]])).events for r in gold_rows}
     else:
-        from medcoop.tagger import Tagger
+        from medcoop.tagging.tagger import Tagger
 
         tagger = Tagger.from_pretrained(args.model)
         texts = [docs[r["id"]].text for r in gold_rows]

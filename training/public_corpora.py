@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from medcoop.annotated import AnnotatedDocument, Span
+from medcoop.annotation.document import AnnotatedDocument, Span
 
 __all__ = ["ConversionReport", "convert_cluener", "convert_resume", "convert_msra", "load_public", "CORPORA"]
 

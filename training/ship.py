@@ -12,7 +12,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-from medcoop.tagger import SETTINGS_FILE, SHIPPED_MODEL
+from medcoop.tagging.tagger import SETTINGS_FILE, SHIPPED_MODEL
 
 __all__ = ["ship"]
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from medcoop.encoding import bio_labels
-from medcoop.tagger import SHIPPED_MODEL, Tagger, TaggerSettings, TorchRunner
+from medcoop.tagging.encoding import bio_labels
+from medcoop.tagging.tagger import SHIPPED_MODEL, Tagger, TaggerSettings, TorchRunner
 
-from .base_model import load_base
-from .config import Stage, TrainConfig
-from .data import documents_to_windows, file_digest, resolve_data
-from .evaluate import evaluate_tagger
+from medcoop.training.encoder.base_model import load_base
+from medcoop.training.config import Stage, TrainConfig
+from medcoop.training.data import documents_to_windows, file_digest, resolve_data
+from medcoop.training.evaluate import evaluate_tagger
 
 __all__ = ["train"]
 

@@ -18,8 +18,8 @@ import re
 import sys
 from pathlib import Path
 
-from medcoop.normalize import normalize
-from medcoop.standoff import shared_dir
+from medcoop.text.normalize import normalize
+from medcoop.annotation.standoff import shared_dir
 
 SEED = 20261130
 BLOCKS = [(1, 400), (401, 10_000)]

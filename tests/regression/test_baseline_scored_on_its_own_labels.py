@@ -1,7 +1,7 @@
 """A baseline that only knows INST and PER was charged for every gold post and
 agreement in the micro-average; scoring a label subset must ignore the others."""
 
-from medcoop.annotated import AnnotatedDocument, Span
+from medcoop.annotation.document import AnnotatedDocument, Span
 from medcoop.training.evaluate import score_spans
 
 

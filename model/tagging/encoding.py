@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .annotated import LABELS, Span
+from medcoop.annotation.document import LABELS, Span
 
 __all__ = ["bio_labels", "Encoded", "encode_texts", "plan_windows", "token_labels", "decode_spans", "special_ids"]
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .annotated import AnnotatedDocument
-from .normalize import normalize
+from medcoop.annotation.document import AnnotatedDocument
+from medcoop.text.normalize import normalize
 
 __all__ = ["Finding", "check_consistency", "load_accepted", "unaccepted"]
 

@@ -12,7 +12,7 @@ events of annotations/events.jsonl; see BENCHMARKS.md):
    the employers of people named in the sentence; the headline supplies them
    when the sentence names none;
 3. signatories are the people of sentences that say 签字/签署/签订/代表…, with
-   the posts and institution :mod:`medcoop.people` reads for them;
+   the posts and institution :mod:`medcoop.events.people` reads for them;
 4. the date is the sentence's date made ISO with the article's year.
 """
 
@@ -21,11 +21,11 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from .dates import article_date, find_date, iso_date
-from .entity import Entity
-from .normalize import normalize
-from .people import Person, canonical_institutions, link_people
-from .sentences import split_sentences
+from medcoop.text.dates import article_date, find_date, iso_date
+from medcoop.entity import Entity
+from medcoop.text.normalize import normalize
+from medcoop.events.people import Person, canonical_institutions, link_people
+from medcoop.text.sentences import split_sentences
 
 __all__ = ["AGREEMENT_TYPES", "agreement_type", "Signatory", "Event", "Document", "extract", "extract_from_entities"]
 

