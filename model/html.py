@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import html
 
+from medcoop.constants import LABELS
 from medcoop.entity import Entity
 
 __all__ = ["render_page", "COLOURS"]
 
-COLOURS = {"INST": "#cfe3ff", "ROLE": "#ffe2b8", "PER": "#d6f5d0", "AGR": "#f7cdea"}
-NAMES = {"INST": "organisation", "ROLE": "post", "PER": "person", "AGR": "agreement"}
+COLOURS = dict(zip(LABELS, ("#cfe3ff", "#ffe2b8", "#d6f5d0", "#f7cdea")))
+NAMES = dict(zip(LABELS, ("organisation", "post", "person", "agreement")))
 
 _STYLE = """
 body{font:16px/1.8 "Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:60em;color:#222}

@@ -13,7 +13,7 @@ def build_tiny_bert(folder: Path, labels=None, seed: int = 0) -> Path:
     import torch
     from transformers import BertConfig, BertForTokenClassification, BertTokenizerFast
 
-    from medcoop.tagging.encoding import bio_labels
+    from medcoop.annotation.bio import bio_labels
 
     labels = labels or bio_labels()
     torch.manual_seed(seed)

@@ -3,7 +3,8 @@
 import numpy as np
 
 from medcoop.annotation.document import Span
-from medcoop.tagging.encoding import Encoded, bio_labels, decode_spans, token_labels
+from medcoop.annotation.bio import bio_labels
+from medcoop.tagging.encoding import Encoded, decode_spans, token_labels
 
 LABELS = bio_labels()
 ID2LABEL = dict(enumerate(LABELS))

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from medcoop.annotation.document import AnnotatedDocument, Span
+from medcoop.annotation.bio import spans_to_tags, tags_to_spans
 from medcoop.annotation.formats import (
-    from_bio_tags, read_conll, read_doccano, read_jsonl, read_label_studio,
-    to_bio_tags, write_conll, write_doccano, write_jsonl,
+    read_conll, read_doccano, read_jsonl, read_label_studio,
+    write_conll, write_doccano, write_jsonl,
 )
 
 RESOURCES = Path(__file__).parent / "resources"
@@ -22,15 +23,21 @@ def real_documents() -> list[AnnotatedDocument]:
 
 
 def test_bio_tags_follow_the_spans_character_by_character():
-    tags = to_bio_tags("副院长李刚", [Span(0, 3, "ROLE"), Span(3, 5, "PER")])
+    tags = spans_to_tags(5, [Span(0, 3, "ROLE"), Span(3, 5, "PER")])
     assert tags == ["B-ROLE", "I-ROLE", "I-ROLE", "B-PER", "I-PER"]
-    assert from_bio_tags(tags) == [Span(0, 3, "ROLE"), Span(3, 5, "PER")]
+    assert tags_to_spans(tags) == [(0, 3, "ROLE"), (3, 5, "PER")]
 
 
-def test_a_stray_inside_tag_starts_a_span():
-    assert from_bio_tags(["O", "I-PER", "I-PER", "B-PER", "I-ROLE"]) == [
-        Span(1, 3, "PER"), Span(3, 4, "PER"), Span(4, 5, "ROLE"),
-    ]
+def test_a_stray_inside_tag_starts_a_span_when_reading_files():
+    assert tags_to_spans(["O", "I-PER", "I-PER", "B-PER", "I-ROLE"]) == [(1, 3, "PER"), (3, 4, "PER"), (4, 5, "ROLE")]
+
+
+def test_strict_decoding_drops_inside_tags_that_open_nothing():
+    assert tags_to_spans(["O", "I-PER", "I-PER", "B-PER", "I-ROLE"], strict=True) == [(3, 4, "PER")]
+
+
+def test_bmes_tags_read_like_bio():
+    assert tags_to_spans(["B-NAME", "M-NAME", "E-NAME", "S-ORG", "O"]) == [(0, 3, "NAME"), (3, 4, "ORG")]
 
 
 def test_jsonl_to_conll_to_jsonl_is_the_identity(tmp_path):
@@ -48,13 +55,14 @@ def test_conll_keeps_line_breaks_spaces_and_tabs(tmp_path):
     assert (back.id, back.text, back.spans) == ("x", doc.text, doc.spans)
 
 
-def test_doccano_to_jsonl_to_doccano_is_the_identity(tmp_path):
+def test_doccano_to_jsonl_to_doccano_keeps_texts_and_spans(tmp_path):
     for name in ("doccano.jsonl", "doccano_entities.jsonl"):
-        original = (RESOURCES / name).read_text(encoding="utf-8")
-        write_jsonl(read_doccano(RESOURCES / name), tmp_path / "spans.jsonl")
+        original = read_doccano(RESOURCES / name)
+        write_jsonl(original, tmp_path / "spans.jsonl")
+        assert "_doccano" not in (tmp_path / "spans.jsonl").read_text(encoding="utf-8")
         write_doccano(read_jsonl(tmp_path / "spans.jsonl"), tmp_path / name)
-        rows = lambda s: [json.loads(line) for line in s.splitlines()]
-        assert rows((tmp_path / name).read_text(encoding="utf-8")) == rows(original)
+        back = read_doccano(tmp_path / name)
+        assert [(d.id, d.text, d.spans) for d in back] == [(d.id, d.text, d.spans) for d in original]
 
 
 def test_label_studio_export_takes_the_last_kept_annotation():

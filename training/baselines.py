@@ -35,10 +35,9 @@ class LacTagger:
             for word, tag in self.lac.run(norm.clean[start:end]):
                 label = LAC_LABELS.get(tag)
                 if label:
-                    raw = norm.to_raw(pos, pos + len(word))
-                    if raw:
-                        lo, hi = norm.trim(pos, pos + len(word))
-                        entities.append(Entity(raw[0], raw[1], label, text[raw[0]:raw[1]], 1.0, norm.clean[lo:hi]))
+                    entity = norm.entity(pos, pos + len(word), label, 1.0)
+                    if entity is not None:
+                        entities.append(entity)
                 pos += len(word)
         return entities
 

@@ -74,7 +74,7 @@ def documents_to_windows(docs: list[AnnotatedDocument], tokenizer, label2id: dic
         for doc, norm, enc in zip(part, norms, encoded):
             spans = []
             for s in doc.spans:
-                lo, hi = norm.trim(*norm.to_clean(s.start, s.end))
+                lo, hi = norm.clean_span(s.start, s.end)
                 if lo < hi:
                     spans.append(Span(lo, hi, s.label))
             labels = token_labels(enc, spans, label2id)

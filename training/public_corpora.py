@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from medcoop.annotation.bio import tags_to_spans
 from medcoop.annotation.document import AnnotatedDocument, Span
 
 __all__ = ["ConversionReport", "convert_cluener", "convert_resume", "convert_msra", "load_public", "CORPORA"]
@@ -197,27 +198,10 @@ def read_char_tagged(path: Path, sep: str | None):
                 chars.append(ch)
                 tags.append(tag)
             elif chars:
-                yield "".join(chars), _tagged_spans(tags)
+                yield "".join(chars), tags_to_spans(tags)
                 chars, tags = [], []
     if chars:
-        yield "".join(chars), _tagged_spans(tags)
-
-
-def _tagged_spans(tags: list[str]) -> list[tuple[int, int, str]]:
-    """BIO and BMES alike: B/S open a span, M/I/E continue one of the same label, S/E close it."""
-    spans, start, label = [], None, None
-    for i, tag in enumerate(tags + ["O"]):
-        prefix, _, name = tag.partition("-")
-        continues = prefix in ("I", "M", "E") and name == label and start is not None
-        if start is not None and not continues:
-            spans.append((start, i, label))
-            start, label = None, None
-        if prefix in ("B", "S") or (prefix in ("I", "M", "E") and not continues):
-            start, label = i, name
-        if prefix in ("S", "E") and start is not None:
-            spans.append((start, i + 1, label))
-            start, label = None, None
-    return spans
+        yield "".join(chars), tags_to_spans(tags)
 
 
 def convert_resume(path: Path) -> tuple[list[AnnotatedDocument], ConversionReport]:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from medcoop.tagging.encoding import bio_labels
+from medcoop.tagging.device import gpu_precision, resolve_device
+from medcoop.annotation.bio import bio_labels
 from medcoop.tagging.tagger import SHIPPED_MODEL, Tagger, TaggerSettings, TorchRunner
 
 from medcoop.training.encoder.base_model import load_base
@@ -96,7 +97,7 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
     model.save_pretrained(final)
     tokenizer.save_pretrained(final)
     settings.save(final)
-    tagger = Tagger(TorchRunner(model, "cuda" if torch.cuda.is_available() else "cpu"), tokenizer, model.config.id2label, settings)
+    tagger = Tagger(TorchRunner(model, resolve_device("auto")), tokenizer, model.config.id2label, settings)
     dev_scores = evaluate_tagger(tagger, dev_docs, config.labels).to_dict() if dev_docs else None
     _write_record(final, config, sources, history, dev_scores)
     log.info("finished: %s (dev micro F1 %s)", final, dev_scores and dev_scores["micro"]["f1"])
@@ -144,9 +145,7 @@ def _training_arguments(config: TrainConfig, stage: Stage, stage_dir: Path, n_wi
     from transformers import TrainingArguments
 
     cuda = torch.cuda.is_available()
-    precision = config.mixed_precision
-    if precision == "auto":
-        precision = ("bf16" if torch.cuda.is_bf16_supported() else "fp16") if cuda else "no"
+    precision = gpu_precision() if config.mixed_precision == "auto" else config.mixed_precision
     evaluate = ("steps" if stage.eval_every else "epoch") if has_dev else "no"
     steps_per_epoch = max(1, -(-n_windows // config.batch_size))
     return TrainingArguments(

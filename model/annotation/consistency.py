@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from medcoop.annotation.document import AnnotatedDocument
+from medcoop.constants import LABELS
 from medcoop.text.normalize import normalize
 
 __all__ = ["Finding", "check_consistency", "load_accepted", "unaccepted"]
@@ -65,14 +66,14 @@ def _prepare(doc: AnnotatedDocument, labels: list[str]) -> _Doc:
     span_id = np.full(len(norm.clean), -1, dtype=np.int64)
     spans = []
     for k, s in enumerate(doc.spans):
-        lo, hi = norm.trim(*norm.to_clean(s.start, s.end))
+        lo, hi = norm.clean_span(s.start, s.end)
         label_at[lo:hi] = labels.index(s.label) + 1
         span_id[lo:hi] = k
         spans.append((lo, hi, s.label))
     return _Doc(str(doc.id), norm.clean, label_at, span_id, spans)
 
 
-def check_consistency(docs: list[AnnotatedDocument], labels=("INST", "ROLE", "PER", "AGR")) -> list[Finding]:
+def check_consistency(docs: list[AnnotatedDocument], labels=LABELS) -> list[Finding]:
     labels = list(labels)
     prepared = [_prepare(d, labels) for d in docs]
     findings = _label_conflicts(prepared)

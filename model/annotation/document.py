@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 
 __all__ = ["LABELS", "Span", "AnnotatedDocument"]
 
-LABELS: tuple[str, ...] = ("INST", "ROLE", "PER", "AGR")
-"""The four entity labels of the annotation guideline, in a fixed order."""
+from medcoop.constants import LABELS
 
 
 @dataclass(frozen=True, order=True)

@@ -11,14 +11,13 @@ import json
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from medcoop.annotation.bio import spans_to_tags, tags_to_spans
 from medcoop.annotation.document import AnnotatedDocument, Span
 from medcoop.annotation.standoff import join_text
 
 __all__ = [
     "read_jsonl",
     "write_jsonl",
-    "to_bio_tags",
-    "from_bio_tags",
     "write_conll",
     "read_conll",
     "from_doccano",
@@ -62,31 +61,6 @@ def write_jsonl(docs: Iterable[AnnotatedDocument], path: str | Path) -> None:
 
 # --- character BIO ----------------------------------------------------------------
 
-def to_bio_tags(text: str, spans: Iterable[Span]) -> list[str]:
-    """One BIO tag per character of ``text``."""
-    tags = ["O"] * len(text)
-    for s in spans:
-        tags[s.start] = f"B-{s.label}"
-        for i in range(s.start + 1, s.end):
-            tags[i] = f"I-{s.label}"
-    return tags
-
-
-def from_bio_tags(tags: list[str]) -> list[Span]:
-    """Spans from BIO tags; an ``I-`` that does not continue a same-label span starts one."""
-    spans: list[Span] = []
-    start, label = None, None
-    for i, tag in enumerate(list(tags) + ["O"]):
-        prefix, _, name = tag.partition("-")
-        continues = prefix == "I" and name == label
-        if start is not None and not continues:
-            spans.append(Span(start, i, label))
-            start, label = None, None
-        if prefix in ("B", "I") and not continues:
-            start, label = i, name
-    return spans
-
-
 def write_conll(docs: Iterable[AnnotatedDocument], path: str | Path) -> None:
     """CoNLL: ``char<TAB>tag`` per line, a blank line for each line break of the text.
 
@@ -102,7 +76,7 @@ def write_conll(docs: Iterable[AnnotatedDocument], path: str | Path) -> None:
                 f.write(f"# source = {doc.source}\n")
             if doc.meta:
                 f.write(f"# meta = {json.dumps(doc.meta, ensure_ascii=False)}\n")
-            for ch, tag in zip(doc.text, to_bio_tags(doc.text, doc.spans)):
+            for ch, tag in zip(doc.text, spans_to_tags(len(doc.text), doc.spans)):
                 if ch != "\n":
                     f.write(f"{ch}\t{tag}\n")
                 else:
@@ -119,7 +93,7 @@ def read_conll(path: str | Path) -> list[AnnotatedDocument]:
     def flush() -> None:
         if chars or doc_id is not None:
             text = "".join(chars)
-            docs.append(AnnotatedDocument(doc_id if doc_id is not None else str(len(docs)), text, from_bio_tags(tags), source, meta))
+            docs.append(AnnotatedDocument(doc_id if doc_id is not None else str(len(docs)), text, [Span(*span) for span in tags_to_spans(tags)], source, meta))
 
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
@@ -157,8 +131,7 @@ def from_doccano(obj: dict) -> AnnotatedDocument:
     (projects with relations)."""
     if "entities" in obj:
         spans = [Span(e["start_offset"], e["end_offset"], e["label"]) for e in obj["entities"]]
-        rest = {k: v for k, v in obj.items() if k not in ("id", "text", "entities")}
-        rest["_doccano_key"] = "entities"
+        rest = {k: v for k, v in obj.items() if k not in ("id", "text", "entities", "relations")}
     else:
         spans = [Span(int(s), int(e), str(lab)) for s, e, lab in obj.get("label", [])]
         rest = {k: v for k, v in obj.items() if k not in ("id", "text", "label")}
@@ -166,17 +139,10 @@ def from_doccano(obj: dict) -> AnnotatedDocument:
 
 
 def to_doccano(doc: AnnotatedDocument) -> dict:
-    meta = dict(doc.meta)
-    key = meta.pop("_doccano_key", "label")
-    out = {"id": doc.id, "text": doc.text}
-    if key == "entities":
-        out["entities"] = [
-            {"id": i, "label": s.label, "start_offset": s.start, "end_offset": s.end}
-            for i, s in enumerate(sorted(doc.spans))
-        ]
-    else:
-        out["label"] = [[s.start, s.end, s.label] for s in sorted(doc.spans)]
-    out.update(meta)
+    """doccano's sequence-labelling JSONL (``label: [[start, end, label]]``), which its
+    import takes as it is; other fields of the document ride along."""
+    out = {"id": doc.id, "text": doc.text, "label": [[s.start, s.end, s.label] for s in sorted(doc.spans)]}
+    out.update({k: v for k, v in doc.meta.items() if k not in out})
     return out
 
 
@@ -195,21 +161,41 @@ def write_doccano(docs: Iterable[AnnotatedDocument], path: str | Path) -> None:
 
 def read_label_studio(path: str | Path, text_key: str = "text") -> list[AnnotatedDocument]:
     """A Label Studio JSON export (a list of tasks). Takes each task's most recent
-    annotation that was not cancelled; ``labels`` results become spans."""
+    annotation that was not cancelled, else its most recent prediction (a pre-annotated
+    task nobody has corrected yet); ``labels`` results become spans."""
     with open(path, encoding="utf-8") as f:
         tasks = json.load(f)
     docs = []
     for task in tasks:
         text = task["data"][text_key]
         kept = [a for a in task.get("annotations", []) if not a.get("was_cancelled")]
+        kept = kept or task.get("predictions", [])
         results = kept[-1]["result"] if kept else []
         spans = [
             Span(r["value"]["start"], r["value"]["end"], r["value"]["labels"][0])
             for r in results
             if r.get("type") == "labels"
         ]
-        docs.append(AnnotatedDocument(task.get("id"), text, sorted(spans)))
+        docs.append(AnnotatedDocument(task["data"].get("id", task.get("id")), text, sorted(spans)))
     return docs
+
+
+def to_label_studio_task(doc: AnnotatedDocument, scores: list[float] | None = None, model_version: str = "medcoop") -> dict:
+    """A Label Studio task with the spans as a prediction (pre-annotation), for an
+    interface whose ``<Labels name="label" toName="text">`` tags ``<Text name="text">``.
+
+    Offsets are code points, as everywhere in medcoop; Label Studio counts UTF-16 units,
+    which differ only for characters outside the Basic Multilingual Plane (rare CJK
+    extension characters)."""
+    scores = scores or [1.0] * len(doc.spans)
+    result = [
+        {"id": f"s{i}", "from_name": "label", "to_name": "text", "type": "labels", "score": score,
+         "value": {"start": s.start, "end": s.end, "text": doc.text[s.start:s.end], "labels": [s.label]}}
+        for i, (s, score) in enumerate(zip(doc.spans, scores))
+    ]
+    overall = sum(scores) / len(scores) if scores else 0.0
+    data = {"text": doc.text, **({"id": doc.id} if doc.id is not None else {})}
+    return {"data": data, "predictions": [{"model_version": model_version, "score": overall, "result": result}]}
 
 
 # --- by name ------------------------------------------------------------------

@@ -22,6 +22,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from medcoop.text.dates import article_date, find_date, iso_date
+from medcoop.constants import CJK_BASIC
 from medcoop.entity import Entity
 from medcoop.text.normalize import normalize
 from medcoop.events.people import Person, canonical_institutions, link_people
@@ -49,7 +50,7 @@ _SIGNING = re.compile(r"签署|签订|签约|签字|签下|揭牌|授牌|挂牌|
 # A bare place that signs (长兴县 in 浙医一院与长兴县签署…): not an entity (places are
 # O in the guideline) but a party; found only between connectors and verbs.
 _PLACE = re.compile(
-    r"(?:(?<=^)|(?<=[与和同、,，日]))([\u4e00-\u9fff]{1,6}?(?:省|市|县|区|自治州|州|旗))"
+    rf"(?:(?<=^)|(?<=[与和同、,，日]))([{CJK_BASIC}]{{1,6}}?(?:省|市|县|区|自治州|州|旗))"
     r"(?=与|和|同|、|签署|签订|签约|举行|共建|开展|正式|携手|达成|副?[市县区州]长|[市县区]委)"
 )
 _CONNECTOR = re.compile(r"^\s*(与|和|同|及|以及|跟|、|,|，|/|暨|、以及)?\s*$")
@@ -169,12 +170,12 @@ def _places(norm, entities: list[Entity]) -> list[Entity]:
     governments = [e.normalized for e in entities if e.label == "INST" and "政府" in e.normalized]
     found = []
     for m in _PLACE.finditer(norm.clean):
-        raw = norm.to_raw(m.start(1), m.end(1))
-        if raw is None or any(i in taken for i in range(*raw)):
-            continue
         name = m.group(1)
         own = [g for g in governments if g.startswith(name)]
-        found.append(Entity(raw[0], raw[1], "INST", norm.raw[raw[0]:raw[1]], 0.0, own[0] if len(own) == 1 else name))
+        place = norm.entity(m.start(1), m.end(1), "INST", 0.0, own[0] if len(own) == 1 else name)
+        if place is None or any(i in taken for i in range(place.start, place.end)):
+            continue
+        found.append(place)
     return found
 
 
@@ -297,7 +298,7 @@ def _add_signatories(text, events, entities, people, sentences, gap) -> None:
 
 _SIGN_VERB = re.compile(r"(签署|签订|签字|签下|签约)(?!仪式|暨|授牌|揭牌|活动)")
 _NOT_SIGNING = re.compile(r"出席|参加|参会|见证|主持|致辞|讲话|陪同")
-_LIST_FILLER = re.compile(r"^[、和与及以及\s]*([\u4e00-\u9fff]{0,4})?[、和与及以及\s]*$")
+_LIST_FILLER = re.compile(rf"^[、和与及以及\s]*([{CJK_BASIC}]{{0,4}})?[、和与及以及\s]*$")
 
 
 def _signing_clauses(text, start, end, in_sentence, gap):

@@ -15,14 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from medcoop.annotation.document import LABELS, Span
+from medcoop.annotation.bio import bio_labels, tags_to_spans
+from medcoop.annotation.document import Span
 
 __all__ = ["bio_labels", "Encoded", "encode_texts", "plan_windows", "token_labels", "decode_spans", "special_ids"]
-
-
-def bio_labels(labels=LABELS) -> list[str]:
-    """``O`` then ``B-X``/``I-X`` per label: the model's output classes, in order."""
-    return ["O"] + [f"{prefix}-{label}" for label in labels for prefix in ("B", "I")]
 
 
 @dataclass
@@ -117,37 +113,13 @@ def token_labels(enc: Encoded, spans: list[Span], label2id: dict[str, int]) -> n
 
 
 def decode_spans(enc: Encoded, tag_ids: np.ndarray, scores: np.ndarray, id2label: dict[int, str]):
-    """Entities from per-token tags, as ``(char_start, char_end, label, score)``.
-
-    Decoding is strict, as in seqeval's IOB2 mode: an entity opens on ``B-X`` and
-    runs over the ``I-X`` that follow; a run of ``I-X`` with no ``B-X`` before it is
-    dropped. Measured on the dev split, this beats reading a stray ``I-X`` as a new
-    entity by several points of precision (the stray tags are mostly the model
-    hesitating on single characters). The score is the mean tag probability over
-    the entity's tokens.
-    """
+    """Entities from per-token tags, as ``(char_start, char_end, label, score)``:
+    strict decoding (:func:`medcoop.annotation.bio.tags_to_spans`), the score being the
+    mean tag probability over the entity's tokens."""
     if len(tag_ids) == 0:
         return []
-    kinds = [id2label[i] for i in range(len(id2label))]
-    names = np.array([k.partition("-")[2] for k in kinds])
-    is_inside = np.array([k.startswith("I-") for k in kinds])
-    label = names[tag_ids]
-    inside = is_inside[tag_ids]
-    entity = label != ""
-    prev_label = np.concatenate([[""], label[:-1]])
-    continues = inside & (label == prev_label) & entity
-    opens = entity & ~continues
-    run_id = np.cumsum(opens)  # the run each token belongs to (1-based where entity)
-    run_is_valid = np.concatenate([[False], ~inside[opens]])  # a run must open on B-
-    keep = entity & run_is_valid[run_id]
-    starts = np.flatnonzero(keep & opens)
-    if len(starts) == 0:
-        return []
-    ends = np.flatnonzero(keep & np.concatenate([~continues[1:], [True]]))
-    runs = run_id[keep]
-    sums = np.bincount(runs, weights=scores[keep])
-    counts = np.bincount(runs)
+    tags = [id2label[int(i)] for i in tag_ids]
     return [
-        (int(enc.starts[s]), int(enc.ends[e]), str(label[s]), float(sums[run_id[s]] / counts[run_id[s]]))
-        for s, e in zip(starts, ends)
+        (int(enc.starts[s]), int(enc.ends[e - 1]), label, float(np.mean(scores[s:e])))
+        for s, e, label in tags_to_spans(tags, strict=True)
     ]

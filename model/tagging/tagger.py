@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from medcoop.tagging.device import gpu_precision, resolve_device
 from medcoop.tagging.encoding import Encoded, decode_spans, encode_texts, plan_windows, special_ids
 from medcoop.entity import Entity
 from medcoop.text.normalize import normalize
@@ -63,9 +65,9 @@ class TorchRunner:
 
         self.torch = torch
         self.device = torch.device(device)
-        dtype = torch.float32
-        if self.device.type == "cuda":
-            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(gpu_precision(), torch.float32)
+        if self.device.type != "cuda":
+            dtype = torch.float32
         self.model = model.to(self.device, dtype=dtype).eval()
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -91,12 +93,6 @@ class OnnxRunner:
         return self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
 
 
-def resolve_device(device: str) -> str:
-    if device != "auto":
-        return device
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 class Tagger:
@@ -128,6 +124,8 @@ class Tagger:
         """
         from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
 
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be 1 or more, got {batch_size}")
         device = resolve_device(device)
         source = SHIPPED_MODEL if path_or_name is None else path_or_name
         folder = Path(source)
@@ -135,14 +133,25 @@ class Tagger:
             raise FileNotFoundError(
                 f"no model is shipped in {folder}; train one with `medcoop train` and pass its folder"
             )
+        if folder.is_dir() and not (folder / "config.json").exists():
+            raise FileNotFoundError(f"{folder} is not a model folder (no config.json); pass a folder written by medcoop train or ship")
         settings = load_settings(folder) if folder.is_dir() else TaggerSettings()
-        tokenizer = AutoTokenizer.from_pretrained(source)
-        config = AutoConfig.from_pretrained(source)
-        if onnx:
-            runner = OnnxRunner(folder / onnx, device)
-        else:
-            # Weights ship in fp16 to stay small; TorchRunner picks the compute precision.
-            runner = TorchRunner(AutoModelForTokenClassification.from_pretrained(source, dtype="auto"), device)
+        if onnx and not (folder / onnx).is_file():
+            raise FileNotFoundError(f"{folder / onnx} does not exist; write it with medcoop export --onnx --out {folder}")
+        with quiet_transformers():
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(source)
+                config = AutoConfig.from_pretrained(source)
+            except OSError as e:
+                raise FileNotFoundError(
+                    f"{source!s}: no such model folder, and no model of that name could be loaded from the Hugging Face "
+                    f"hub ({str(e).splitlines()[0]}); pass a folder written by medcoop train, or leave it out for the shipped model"
+                ) from None
+            if onnx:
+                runner = OnnxRunner(folder / onnx, device)
+            else:
+                # Weights ship in fp16 to stay small; TorchRunner picks the compute precision.
+                runner = TorchRunner(AutoModelForTokenClassification.from_pretrained(source, dtype="auto"), device)
         return cls(runner, tokenizer, config.id2label, settings, batch_size)
 
     # --- public API ---------------------------------------------------------------
@@ -154,7 +163,12 @@ class Tagger:
     def tag_many(self, texts: Iterable[str], batch_size: int | None = None, progress: bool = False) -> Iterator[list[Entity]]:
         """Entities of each text, yielded in input order; any number of texts in
         bounded memory (they are read in chunks of about 200,000 characters)."""
-        batch_size = batch_size or self.batch_size
+        if isinstance(texts, str):
+            raise TypeError("tag_many() takes an iterable of texts, not one str (it would tag each character); "
+                            "use tag(text), or tag_many([text])")
+        batch_size = self.batch_size if batch_size is None else batch_size
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a whole number of 1 or more, got {batch_size!r}")
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -181,10 +195,9 @@ class Tagger:
                 start, end = _guideline_edges(norm.clean, start, end)
                 if end - start < 2 and label != "PER":
                     continue  # only a surname (王 in 王院长) is a one-character entity
-                raw = norm.to_raw(start, end)
-                if raw is not None:
-                    lo, hi = norm.trim(start, end)
-                    entities.append(Entity(raw[0], raw[1], label, norm.raw[raw[0] : raw[1]], round(score, 4), norm.clean[lo:hi]))
+                entity = norm.entity(start, end, label, round(score, 4))
+                if entity is not None:
+                    entities.append(entity)
             results.append(entities)
         return results
 
@@ -215,6 +228,23 @@ class Tagger:
                 tags[doc][core_start:core_end] = best[row, lo:hi]
                 probs[doc][core_start:core_end] = p[row, lo:hi]
         return tags, probs
+
+
+@contextmanager
+def quiet_transformers():
+    """Silence transformers while a model loads (its "Loading weights" bar and load
+    reports): a library call prints nothing unless asked. Restores the caller's settings."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def _guideline_edges(clean: str, start: int, end: int) -> tuple[int, int]:

@@ -34,12 +34,14 @@ from functools import cached_property
 
 import numpy as np
 
+from medcoop.constants import CJK
+
 __all__ = ["NormalizedText", "normalize", "PLACEHOLDER"]
 
 PLACEHOLDER = "\ufffd"
 """Stands in the clean text for a run of lost or garbled characters."""
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK = CJK
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜḿńňǹ"
 _PINYIN_LETTERS = "a-zü" + _TONED
 _DETONE = str.maketrans(
@@ -94,6 +96,8 @@ _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000e-\u001b\u007f-\u009f\u00ad\u20
 _SPACE = re.compile(r"\s+")
 _NEWLINES = "\n\r\u0085\u2028\u2029\u000b\u000c\u001c\u001d\u001e"
 _MASK = "\uffff"
+# Whitespace in a name next to a CJK character is scraping noise; between Latin words it is not.
+_NAME_SPACE = re.compile(rf"(?<=[{_CJK}]) | (?=[{_CJK}])")
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,11 @@ class NormalizedText:
         hi = int(np.searchsorted(self.raw_start, end, side="left"))
         return lo, max(lo, hi)
 
+    def clean_span(self, start: int, end: int) -> tuple[int, int]:
+        """Raw span ``[start, end)`` as the clean span of real text it covers (a gold span
+        moved onto the text the model reads; empty when it covers only noise)."""
+        return self.trim(*self.to_clean(start, end))
+
     def trim(self, start: int, end: int) -> tuple[int, int]:
         """Shrink clean span ``[start, end)`` until it starts and ends on real text."""
         start, end = max(0, start), min(len(self.clean), end)
@@ -140,6 +149,24 @@ class NormalizedText:
         while end > start and self._is_filler(end - 1):
             end -= 1
         return start, end
+
+    def entity(self, start: int, end: int, label: str, score: float, normalized: str | None = None):
+        """The :class:`~medcoop.entity.Entity` of clean span ``[start, end)``: raw offsets,
+        the raw text, and its normalised form, or ``None`` when only noise is there.
+
+        ``normalized`` holds no line breaks, nor spaces beside CJK characters (a name that
+        scraping broke across lines reads whole: 北京中\\n\\n医药大学 -> 北京中医药大学); the
+        space of Latin names stays (Johnson & Johnson). A lost character stays
+        visible as U+FFFD (山东中医药高等�校): we never guess what it was."""
+        from medcoop.entity import Entity
+
+        raw = self.to_raw(start, end)
+        if raw is None:
+            return None
+        lo, hi = self.trim(start, end)
+        name = normalized if normalized is not None else self.clean[lo:hi]
+        name = _NAME_SPACE.sub("", _SPACE.sub(" ", name))
+        return Entity(raw[0], raw[1], label, self.raw[raw[0]:raw[1]], score, name)
 
     def _is_filler(self, i: int) -> bool:
         return bool(self.placeholder[i]) or self.clean[i].isspace()

@@ -39,7 +39,7 @@ class SchemeCost:
 
 def _clean_spans(doc: AnnotatedDocument):
     norm = normalize(doc.text)
-    spans = [norm.trim(*norm.to_clean(s.start, s.end)) for s in doc.spans]
+    spans = [norm.clean_span(s.start, s.end) for s in doc.spans]
     return norm.clean, [(lo, hi) for lo, hi in spans if lo < hi]
 
 
