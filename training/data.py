@@ -11,6 +11,7 @@ from medcoop.tagging.encoding import encode_texts, plan_windows, special_ids, to
 from medcoop.annotation.formats import read_jsonl
 from medcoop.text.normalize import normalize
 
+from medcoop.training.config import resolve_project_path
 from medcoop.training.public_corpora import load_public
 
 __all__ = ["load_splits", "resolve_data", "documents_to_windows", "file_digest"]
@@ -36,8 +37,8 @@ def resolve_data(spec: str, *, splits: str | Path, annotations: list[str], datas
             raise ValueError("the test split is kept for the benchmark; train and tune on 'train' and 'dev' only")
         if split not in ("train", "dev", "test"):
             raise ValueError(f"data {spec!r}: unknown split {split!r}; use annotations:train, annotations:dev or annotations:test")
-        ids = set(load_splits(splits)[split])
-        docs = [d for path in annotations for d in read_jsonl(path) if str(d.id) in ids]
+        ids = set(load_splits(resolve_project_path(splits))[split])
+        docs = [d for path in annotations for d in read_jsonl(resolve_project_path(path)) if str(d.id) in ids]
         # round-2 passages are split before they are annotated: only round-1 ids must all be there
         missing = {i for i in ids if not i.startswith("x")} - {str(d.id) for d in docs}
         if missing:

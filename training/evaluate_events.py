@@ -15,6 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
+from medcoop.constants import DEFAULT_ANNOTATIONS, EVENTS_FILE
 from medcoop.entity import Entity
 from medcoop.events.rules import extract_from_entities
 from medcoop.annotation.formats import read_jsonl
@@ -66,8 +67,8 @@ def score_events(gold_rows: list[dict], predicted: dict[str, list]) -> dict[str,
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", default="annotations/events.jsonl")
-    parser.add_argument("--annotations", nargs="+", default=["annotations/seeds.jsonl", "annotations/corpus.jsonl"])
+    parser.add_argument("--events", default=str(EVENTS_FILE))
+    parser.add_argument("--annotations", nargs="+", default=[str(p) for p in DEFAULT_ANNOTATIONS])
     parser.add_argument("--model", help="model folder (default: the shipped model)")
     parser.add_argument("--gold-entities", action="store_true", help="extract from the gold entities instead of the model's")
     args = parser.parse_args(argv)

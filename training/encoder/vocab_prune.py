@@ -209,7 +209,7 @@ def plan_keep(
       embedder) and the lowest-scoring piece (it fixes the <unk> penalty,
       "minimum score - 10").
     """
-    from medcoop.training.encoder.e5_convert import unigram_vocab
+    from medcoop.training.encoder.sentencepiece_model import unigram_vocab
 
     texts = list(texts)
     vocab = unigram_vocab(tokenizer)
@@ -269,7 +269,7 @@ def kept_ids(tokenizer, keep: Iterable[str]) -> np.ndarray:
     <unk> stay at 0-3 (XLM-R's tokenizer hard-codes unk_id=3) and <mask> stays
     last. The specials and the lowest-scoring piece are always kept (the
     latter fixes the <unk> penalty, "minimum score - 10")."""
-    from medcoop.training.encoder.e5_convert import unigram_vocab
+    from medcoop.training.encoder.sentencepiece_model import unigram_vocab
 
     vocab = unigram_vocab(tokenizer)
     keep = set(keep) | set(SPECIAL_PIECES) | {_lowest_piece(vocab)}
@@ -290,7 +290,7 @@ def prune(
 
     import torch
 
-    from medcoop.training.encoder.e5_convert import charsmap_of, count_parameters, make_xlmr_tokenizer, unigram_vocab
+    from medcoop.training.encoder.sentencepiece_model import charsmap_of, count_parameters, make_xlmr_tokenizer, unigram_vocab
 
     vocab = unigram_vocab(tokenizer)
     old_ids = kept_ids(tokenizer, keep)
