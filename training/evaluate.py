@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from medcoop.annotation.document import LABELS, AnnotatedDocument
 
@@ -39,7 +39,6 @@ class Scores:
     chars_per_s: float | None = None
     documents: int = 0
     characters: int = 0
-    extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

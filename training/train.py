@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import platform
+import shutil
 import time
 from pathlib import Path
 
@@ -34,11 +35,23 @@ log = logging.getLogger("medcoop.train")
 
 
 def train(config: TrainConfig, resume: bool = False) -> Path:
-    """Run every stage of ``config``; returns the folder of the finished model."""
-    import torch
-    from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback, Trainer, set_seed
+    """Run every stage of ``config``; returns the folder of the finished model.
 
-    out = _output_dir(config, resume)
+    Every input is checked before the output folder is made, and a run that fails
+    before writing anything removes the folder it made: no empty ``runs/`` folders."""
+    out = _check_output_dir(config, resume)
+    created = not out.exists()
+    try:
+        return _train(config, resume, out)
+    except BaseException:
+        if created and out.exists() and not any(p.is_file() for p in out.rglob("*")):
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _train(config: TrainConfig, resume: bool, out: Path) -> Path:
+    from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback, set_seed
+
     set_seed(config.seed)
     labels = bio_labels(config.labels)
     label2id = {l: i for i, l in enumerate(labels)}
@@ -58,7 +71,9 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
             sources.append(note)
         stage_docs.append(docs)
 
+    out.mkdir(parents=True, exist_ok=True)
     model, tokenizer = load_base(config, labels, texts=[d.text for docs in stage_docs for d in docs] + [d.text for d in dev_docs])
+    settings = TaggerSettings(max_length=config.max_length, margin=config.margin)
     collator = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8)
     dev_windows = _dataset(dev_docs, tokenizer, label2id, config)
     history = []
@@ -73,25 +88,24 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
         log.info("stage %s: %d documents -> %d windows", stage.name, len(docs), len(train_windows))
         args = _training_arguments(config, stage, stage_dir, len(train_windows), has_dev=bool(dev_docs))
         callbacks = [EarlyStoppingCallback(stage.early_stopping_patience)] if stage.early_stopping_patience and dev_docs else []
-        trainer = Trainer(
+        trainer = _trainer_class()(
             model=model, args=args, train_dataset=train_windows, eval_dataset=dev_windows if len(dev_docs) else None,
-            data_collator=collator, compute_metrics=_seqeval_metrics(labels), callbacks=callbacks,
-            optimizers=(_optimizer(model, stage, config.weight_decay), None),
+            data_collator=collator, callbacks=callbacks, optimizers=(_optimizer(model, stage, config.weight_decay), None),
         )
+        trainer.medcoop_dev = (dev_docs, tokenizer, settings, config.labels)
         checkpoint = resume and any(stage_dir.glob("checkpoint-*"))
         started = time.time()
         trainer.train(resume_from_checkpoint=True if checkpoint else None)
         model = trainer.model
         trainer.save_model(stage_dir / "best")
         tokenizer.save_pretrained(stage_dir / "best")  # each stage's best is a loadable tagger too
-        TaggerSettings(max_length=config.max_length, margin=config.margin).save(stage_dir / "best")
+        settings.save(stage_dir / "best")
         record = {"stage": stage.name, "seconds": round(time.time() - started), "windows": len(train_windows),
                   "best_dev": trainer.state.best_metric, "log": trainer.state.log_history[-20:]}
         (stage_dir / "done.json").write_text(json.dumps(record, indent=1, default=str))
         history.append(record)
 
     final = out / "model"
-    settings = TaggerSettings(max_length=config.max_length, margin=config.margin)
     model.config.id2label = dict(enumerate(labels))
     model.config.label2id = label2id
     model.save_pretrained(final)
@@ -104,14 +118,58 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
     return final
 
 
-def _output_dir(config: TrainConfig, resume: bool) -> Path:
+def _check_output_dir(config: TrainConfig, resume: bool) -> Path:
     out = Path(config.output_dir).resolve()
     if out == SHIPPED_MODEL.resolve() or SHIPPED_MODEL.resolve() in out.parents:
         raise ValueError(f"output_dir {out} is the shipped model folder; train into a new folder and copy deliberately")
     if out.exists() and any(out.iterdir()) and not resume:
-        raise FileExistsError(f"{out} is not empty; pass --resume to continue that run or choose a new output_dir")
-    out.mkdir(parents=True, exist_ok=True)
+        raise FileExistsError(f"{out} is not empty; pass --resume to continue that run, or choose a new --output-dir")
+    if resume and not out.exists():
+        raise FileNotFoundError(f"--resume: there is no run in {out} to continue; leave --resume out to start one")
     return out
+
+
+def _trainer_class():
+    from transformers import Trainer
+
+    class RawOffsetTrainer(Trainer):
+        """Checkpoints are chosen by the evaluation users see (``medcoop evaluate``): strict
+        spans on raw offsets over whole dev documents, after the tagger's decoding and edge
+        rules, not seqeval over overlapping token windows (where tokens in overlaps count twice)."""
+
+        def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix="eval"):
+            docs, tokenizer, settings, labels = self.medcoop_dev
+            tagger = Tagger(_LiveRunner(self.model), tokenizer, self.model.config.id2label, settings,
+                            batch_size=self.args.per_device_eval_batch_size)
+            scores = evaluate_tagger(tagger, docs, labels)
+            metrics = {f"{metric_key_prefix}_f1": scores.micro.f1}
+            metrics.update({f"{metric_key_prefix}_f1_{label}": prf.f1 for label, prf in scores.per_label.items()})
+            self.log(metrics)
+            self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
+            return metrics
+
+    return RawOffsetTrainer
+
+
+class _LiveRunner:
+    """Runs the model being trained as it is (device and precision untouched), in eval mode."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        import torch
+
+        device = next(self.model.parameters()).device
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.inference_mode():
+                logits = self.model(input_ids=torch.from_numpy(ids).to(device),
+                                    attention_mask=torch.from_numpy(mask).to(device)).logits
+            return logits.float().cpu().numpy()
+        finally:
+            self.model.train(was_training)
 
 
 def _dataset(docs, tokenizer, label2id, config: TrainConfig):
@@ -174,26 +232,6 @@ def _training_arguments(config: TrainConfig, stage: Stage, stage_dir: Path, n_wi
         dataloader_num_workers=0,
         train_sampling_strategy="group_by_length",  # similar lengths together: little padding
     )
-
-
-def _seqeval_metrics(labels: list[str]):
-    from seqeval.metrics import classification_report, f1_score
-    from seqeval.scheme import IOB2
-
-    def compute(prediction):
-        logits, gold = prediction
-        best = np.asarray(logits).argmax(-1)
-        y_true, y_pred = [], []
-        for p_row, g_row in zip(best, np.asarray(gold)):
-            keep = g_row != -100
-            y_true.append([labels[i] for i in g_row[keep]])
-            y_pred.append([labels[i] for i in p_row[keep]])
-        report = classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
-        metrics = {"f1": f1_score(y_true, y_pred, mode="strict", scheme=IOB2, zero_division=0)}
-        metrics.update({f"f1_{k}": v["f1-score"] for k, v in report.items() if k in {l[2:] for l in labels if l != "O"}})
-        return metrics
-
-    return compute
 
 
 def _write_record(folder: Path, config: TrainConfig, sources: list[str], history: list, dev_scores) -> None:

@@ -11,6 +11,7 @@ window settings, plus ``model.onnx`` and optionally ``model.int8.onnx``;
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 
 __all__ = ["export_onnx", "quantize_int8"]
@@ -19,31 +20,54 @@ KEEP_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special
 
 
 def export_onnx(model_dir: str | Path, out_dir: str | Path, int8: bool = False, opset: int = 17) -> list[Path]:
-    """Export the transformers model of ``model_dir`` to ``out_dir``; returns the ONNX files."""
+    """Export the transformers model of ``model_dir`` to ``out_dir``; returns the ONNX files.
+
+    The folder is written beside ``out_dir`` and moved into place only when complete, so a
+    failed export leaves nothing half-written; the tracer's warnings are not shown."""
+    import importlib.util
+
+    for module in ("onnx", "onnxruntime"):
+        if importlib.util.find_spec(module) is None:
+            raise ImportError(f"export needs {module}", name=module)
     import torch
     from transformers import AutoModelForTokenClassification
 
+    from medcoop.tagging.tagger import quiet_transformers
+
     model_dir, out_dir = Path(model_dir), Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name in KEEP_FILES:
-        if (model_dir / name).exists():
-            shutil.copy2(model_dir / name, out_dir / name)
-    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32).eval()
-    model.config.return_dict = False
-    example = torch.ones(2, 16, dtype=torch.long)
-    path = out_dir / "model.onnx"
-    with torch.inference_mode():
-        torch.onnx.export(
-            _Logits(model), (example, example), str(path),
-            input_names=["input_ids", "attention_mask"], output_names=["logits"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
-                          "logits": {0: "batch", 1: "tokens"}},
-            opset_version=opset, dynamo=False,
-        )
-    files = [path]
-    if int8:
-        files.append(quantize_int8(path, out_dir / "model.int8.onnx"))
-    return files
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise FileExistsError(f"{out_dir} is not empty; export into a new folder")
+    tmp = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        for name in KEEP_FILES:
+            if (model_dir / name).exists():
+                shutil.copy2(model_dir / name, tmp / name)
+        with quiet_transformers():
+            model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32).eval()
+        model.config.return_dict = False
+        example = torch.ones(2, 16, dtype=torch.long)
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # TracerWarnings about shapes the dynamic axes already cover
+            torch.onnx.export(
+                _Logits(model), (example, example), str(tmp / "model.onnx"),
+                input_names=["input_ids", "attention_mask"], output_names=["logits"],
+                dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+                              "logits": {0: "batch", 1: "tokens"}},
+                opset_version=opset, dynamo=False,
+            )
+        names = ["model.onnx"]
+        if int8:
+            quantize_int8(tmp / "model.onnx", tmp / "model.int8.onnx")
+            names.append("model.int8.onnx")
+        if out_dir.exists():
+            out_dir.rmdir()
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out_dir / name for name in names]
 
 
 def quantize_int8(source: Path, target: Path) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,27 +18,39 @@ from pathlib import Path
 import numpy as np
 
 from medcoop.tagging.device import gpu_precision, resolve_device
-from medcoop.tagging.encoding import Encoded, decode_spans, encode_texts, plan_windows, special_ids
+from medcoop.tagging.encoding import Encoded, decode_spans, encode_texts, plan_windows, sentence_starts, special_ids
 from medcoop.entity import Entity
-from medcoop.text.normalize import normalize
+from medcoop.text.normalize import COMPATIBLE_NORMALIZATIONS, NORMALIZATION, normalize
 
 __all__ = ["Tagger", "TaggerSettings", "SHIPPED_MODEL", "load_settings"]
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "weights"
 SETTINGS_FILE = "medcoop.json"
-SETTINGS_FORMATS = ("medcoop.tagger.v1",)
+SETTINGS_FORMATS = ("medcoop.tagger.v1", "medcoop.tagger.v2")
+EDGE_RULES = "medcoop.edges.v1"
+"""Version of the decoding rules applied to the model's tags (strict BIO, punctuation off
+the edges, no one-character entity but a surname): bump it when they change."""
+
+
+class ModelVersionWarning(UserWarning):
+    """A model saved for other input rules than this code applies; its output may be worse."""
 
 
 @dataclass(frozen=True)
 class TaggerSettings:
-    """How a saved model wants its input cut; stored next to the weights as medcoop.json.
+    """What a saved model expects of its input; stored next to the weights as medcoop.json.
 
-    ``format`` is versioned so that models saved by older releases keep loading.
+    ``format`` is versioned so that models saved by older releases keep loading: v1 held
+    the window sizes only; v2 adds the versions of the normalisation the model was trained
+    on and of the decoding rules, so that an old model with new code (or the reverse) is
+    detected when it loads.
     """
 
-    format: str = "medcoop.tagger.v1"
+    format: str = "medcoop.tagger.v2"
     max_length: int = 256
     margin: int = 32
+    normalization: str = NORMALIZATION
+    edge_rules: str = EDGE_RULES
 
     def save(self, folder: str | Path) -> None:
         Path(folder, SETTINGS_FILE).write_text(json.dumps(self.__dict__, indent=2) + "\n")
@@ -53,8 +66,19 @@ def load_settings(folder: Path) -> TaggerSettings:
             f"{path}: unknown model format {data.get('format')!r}; this medcoop reads {', '.join(SETTINGS_FORMATS)}. "
             "Upgrade medcoop to load this model."
         )
-    known = {k: v for k, v in data.items() if k in TaggerSettings.__dataclass_fields__}
-    return TaggerSettings(**known)
+    if data["format"] == "medcoop.tagger.v1":  # saved before the versions were recorded: round-1 rules
+        data = {**data, "normalization": "medcoop.normalize.v1", "edge_rules": "medcoop.edges.v1"}
+    known = {k: v for k, v in data.items() if k in TaggerSettings.__dataclass_fields__ and k != "format"}
+    settings = TaggerSettings(**known)
+    for name, saved, current, compatible in (
+        ("normalisation", settings.normalization, NORMALIZATION, COMPATIBLE_NORMALIZATIONS),
+        ("decoding rules", settings.edge_rules, EDGE_RULES, ()),
+    ):
+        if saved != current and saved not in compatible:
+            warnings.warn(f"{folder} was trained with {name} {saved}; this medcoop applies {current}. "
+                          "Its entities may be off; retrain it, or use the medcoop release it was made with.",
+                          ModelVersionWarning, stacklevel=3)
+    return settings
 
 
 class TorchRunner:
@@ -110,6 +134,7 @@ class Tagger:
         self.settings = settings
         self.batch_size = batch_size
         self.first_id, self.last_id = special_ids(tokenizer)
+        self.sentence_windows = True  # window cores end at sentence ends (False: fixed steps, as in round 1)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
 
     @classmethod
@@ -187,7 +212,8 @@ class Tagger:
     def _tag_chunk(self, texts: list[str], batch_size: int) -> list[list[Entity]]:
         norms = [normalize(t) for t in texts]
         encoded = encode_texts(self.tokenizer, [n.clean for n in norms])
-        tags, scores = self._predict(encoded, batch_size)
+        breaks = [sentence_starts(enc, norm.clean) if self.sentence_windows else () for enc, norm in zip(encoded, norms)]
+        tags, scores = self._predict(encoded, batch_size, breaks)
         results = []
         for norm, enc, t, s in zip(norms, encoded, tags, scores):
             entities = []
@@ -201,11 +227,14 @@ class Tagger:
             results.append(entities)
         return results
 
-    def _predict(self, encoded: list[Encoded], batch_size: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def _predict(self, encoded: list[Encoded], batch_size: int, breaks) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Best tag and its probability for every token of every text."""
         size = self.settings.max_length - 2
         windows = [
-            (doc, w) for doc, enc in enumerate(encoded) for w in plan_windows(len(enc), size, self.settings.margin) if len(enc)
+            (doc, w)
+            for doc, enc in enumerate(encoded)
+            for w in plan_windows(len(enc), size, self.settings.margin, breaks[doc])
+            if len(enc)
         ]
         windows.sort(key=lambda dw: dw[1][0] - dw[1][1])  # longest first: little padding
         tags = [np.zeros(len(e), dtype=np.int64) for e in encoded]

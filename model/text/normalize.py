@@ -36,7 +36,15 @@ import numpy as np
 
 from medcoop.constants import CJK
 
-__all__ = ["NormalizedText", "normalize", "PLACEHOLDER"]
+__all__ = ["NormalizedText", "normalize", "PLACEHOLDER", "NORMALIZATION"]
+
+NORMALIZATION = "medcoop.normalize.v2"
+"""Version of the text the model reads: bump it whenever ``normalize`` changes what a
+character becomes, so models trained on other text are detected (TaggerSettings)."""
+COMPATIBLE_NORMALIZATIONS = ("medcoop.normalize.v1",)
+"""Older versions whose models read the current text just as well: v2 only repairs
+UTF-8-shown-as-cp1252 runs that v1 turned into one placeholder (none occur in the
+annotated corpus), and leaves every other character as v1 did."""
 
 PLACEHOLDER = "\ufffd"
 """Stands in the clean text for a run of lost or garbled characters."""
@@ -239,7 +247,11 @@ def _noise_segments(raw: str) -> list[tuple[int, int, str]]:
             masked = "".join(chars)
 
     claim_all([(m.start(), m.end(), PLACEHOLDER) for m in _GARBLE_QM.finditer(masked)])
-    claim_all([(m.start(), m.end(), PLACEHOLDER) for m in _UTF8_AS_CP1252.finditer(masked) if _decodes_as_utf8(m.group())])
+    claim_all([
+        (m.start() + lo, m.start() + hi, ch)
+        for m in _UTF8_AS_CP1252.finditer(masked)
+        for lo, hi, ch in _repaired_utf8(m.group())
+    ])
     claim_all([(start, end, "") for start, end in _junk_runs(masked)])
     claim_all([
         (m.start(), m.end(), "")
@@ -274,12 +286,23 @@ def _is_pinyin(body: str) -> bool:
     return any(c in _TONED for c in body) and _SYLLABLE.fullmatch(body.translate(_DETONE)) is not None
 
 
-def _decodes_as_utf8(text: str) -> bool:
+def _repaired_utf8(text: str) -> list[tuple[int, int, str]]:
+    """UTF-8 that was shown as cp1252 (``åŒ»é™¢`` for 医院), repaired as ftfy would, but
+    one character at a time so offsets stay exact: ``(start, end, character)`` per
+    repaired character, its raw stretch being that character's UTF-8 bytes. Empty when
+    the run is not such text (it must decode to CJK, not to Latin accents)."""
     try:
         decoded = text.encode("cp1252", errors="strict").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
-        return False
-    return any(ord(c) > 0x2e7f for c in decoded)
+        return []
+    if not any(ord(c) > 0x2E7F for c in decoded):
+        return []
+    out, pos = [], 0
+    for ch in decoded:
+        width = len(ch.encode("utf-8"))  # one cp1252 character per byte
+        out.append((pos, pos + width, ch))
+        pos += width
+    return out
 
 
 # Character table: traditional -> simplified and full-width -> half-width, one

