@@ -52,9 +52,18 @@ def test_lost_and_misdecoded_characters_become_one_placeholder():
     assert normalize("醫院\ufffd\ufffd合作").clean == f"医院{PLACEHOLDER}合作"
 
 
-def test_utf8_read_as_cp1252_becomes_a_placeholder():
-    garbled = "医院".encode("utf-8").decode("cp1252", errors="replace")
-    assert normalize(f"北京{garbled}合作").clean == f"北京{PLACEHOLDER}合作"
+def test_utf8_shown_as_cp1252_is_repaired_with_exact_offsets():
+    garbled = "医院".encode("utf-8").decode("cp1252")  # 'åŒ»é™¢': three cp1252 characters per Chinese one
+    raw = f"北京{garbled}合作"
+    norm = normalize(raw)
+    assert norm.clean == "北京医院合作"
+    assert norm.to_raw(2, 3) == (2, 5) and norm.to_raw(2, 4) == (2, 8)
+
+
+def test_mojibake_that_cannot_be_decoded_stays_a_placeholder():
+    garbled = "威海市中医院".encode("utf-8").decode("cp1252", errors="replace")  # 威 ends in byte 0x81: lost
+    clean = normalize(f"北京{garbled}合作").clean
+    assert PLACEHOLDER in clean and clean.endswith("海市中医院合作")  # the rest is repaired, 威 is not guessed
 
 
 def test_anti_copy_junk_is_removed():

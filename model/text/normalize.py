@@ -86,7 +86,7 @@ _GARBLE_QM = re.compile(
 # UTF-8 bytes shown as cp1252: a lead byte char followed by continuation byte chars.
 _CONT = "\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
 _UTF8_AS_CP1252 = re.compile(
-    rf"(?:[\u00c2-\u00df][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}|[\u00f0-\u00f4][{_CONT}]{{3}}){{2,}}"
+    rf"(?:[\u00c2-\u00df][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}|[\u00f0-\u00f4][{_CONT}]{{3}})+"
 )
 
 # Anti-copy junk: >= 5 tokens of one or two printable ASCII characters separated by
@@ -184,8 +184,10 @@ class NormalizedText:
         """Boolean mask over the raw text: True where a span must not start or end."""
         mask = np.ones(len(self.raw), dtype=bool)
         real = ~self.placeholder & ~np.array([c.isspace() for c in self.clean], dtype=bool)
-        single = real & (self.raw_end - self.raw_start == 1)
-        mask[self.raw_start[single]] = False
+        # A real character's raw stretch is one character, or the bytes of a repaired
+        # mojibake character: a span may start on its first and end on its last.
+        mask[self.raw_start[real]] = False
+        mask[self.raw_end[real] - 1] = False
         return mask
 
 
