@@ -75,10 +75,11 @@ def plan_windows(n_tokens: int, size: int, margin: int, breaks: Sequence[int] = 
     window's cut edges, so the model always sees context on both sides and an entity
     crossing a cut is read whole in one window. The cores tile ``[0, n_tokens)`` exactly.
 
-    ``breaks`` are token positions where a sentence starts. A core ends at the last
-    break that leaves it at least half its full length, so a sentence is read in one
-    window and the same sentence gets the same entities wherever it stands in a long
-    text; without a break in reach, the core is cut at full length.
+    ``breaks`` are token positions where a sentence starts. Then a window starts on a
+    sentence start (reaching up to ``margin`` tokens further back for one), and a core
+    ends at the last break that leaves it at least half its full length, so the model
+    reads whole sentences and the same sentence gets the same entities wherever it
+    stands in a long text; without a break in reach, the fixed cut is used.
     """
     if size <= 2 * margin:
         raise ValueError(f"window size {size} must exceed twice the margin {margin}")
@@ -89,6 +90,10 @@ def plan_windows(n_tokens: int, size: int, margin: int, breaks: Sequence[int] = 
     core_start = 0
     while True:
         start = max(0, core_start - margin)
+        if start > 0:
+            sentence = breaks[(breaks <= start) & (breaks >= max(0, core_start - 2 * margin))]
+            if len(sentence):
+                start = int(sentence[-1])
         if n_tokens - start <= size:
             windows.append((start, n_tokens, core_start, n_tokens))
             return windows
