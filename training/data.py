@@ -14,7 +14,7 @@ from medcoop.text.normalize import normalize
 from medcoop.training.config import resolve_project_path
 from medcoop.training.public_corpora import load_public
 
-__all__ = ["load_splits", "resolve_data", "documents_to_windows", "file_digest"]
+__all__ = ["load_splits", "resolve_data", "documents_to_windows", "file_digest", "unlabelled_passages"]
 
 
 def load_splits(path: str | Path) -> dict[str, list[str]]:
@@ -55,6 +55,24 @@ def resolve_data(spec: str, *, splits: str | Path, annotations: list[str], datas
         raise FileNotFoundError(f"data {spec!r} is neither 'annotations:SPLIT', 'public:NAME:SPLIT' nor an existing file")
     docs = read_jsonl(path)
     return docs, f"{spec}: {len(docs)} documents (sha256 {file_digest(path)[:12]})"
+
+
+def unlabelled_passages(splits: str | Path, annotations: list[str | Path], corpus: str | Path) -> list[tuple[str, str]]:
+    """``(id, text)`` of the passages of ``corpus`` (a ``{"id", "text"}`` JSON Lines file,
+    normally ``extra.jsonl``) that no annotation file holds, for self-training and
+    distillation. Passages of the test split are never returned, annotated or not: the
+    split is drawn for every passage so that the benchmark's documents never leak in
+    as unlabelled text either."""
+    test = set(load_splits(resolve_project_path(splits))["test"])
+    annotated = {str(d.id) for path in annotations for d in read_jsonl(resolve_project_path(path))}
+    out = []
+    with open(corpus, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                obj = json.loads(line)
+                if str(obj["id"]) not in annotated and str(obj["id"]) not in test:
+                    out.append((str(obj["id"]), obj["text"]))
+    return out
 
 
 def file_digest(path: str | Path) -> str:

@@ -4,18 +4,14 @@ Compared per document, as sets: event types ``(doc, type)``, parties
 ``(doc, party)``, signatories ``(doc, name)`` and signatory parties
 ``(doc, name, party)``; dates are compared on events whose type matches. Run it
 with the gold entities (how good the rules are) and with the model's entities
-(what users get):
-
-    python -m medcoop.training.evaluate_events [--model DIR] [--gold-entities]
+(what users get): ``medcoop evaluate --events --data annotations:test``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
-from medcoop.constants import DEFAULT_ANNOTATIONS, EVENTS_FILE
 from medcoop.entity import Entity
 from medcoop.events.rules import extract_from_entities
 from medcoop.annotation.formats import read_jsonl
@@ -23,7 +19,7 @@ from medcoop.text.normalize import normalize
 
 from medcoop.training.evaluate import PRF
 
-__all__ = ["score_events", "gold_entities"]
+__all__ = ["score_events", "gold_entities", "load_gold_events", "evaluate_events", "events_table"]
 
 
 def gold_entities(doc) -> list[Entity]:
@@ -65,33 +61,31 @@ def score_events(gold_rows: list[dict], predicted: dict[str, list]) -> dict[str,
     return scores
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", default=str(EVENTS_FILE))
-    parser.add_argument("--annotations", nargs="+", default=[str(p) for p in DEFAULT_ANNOTATIONS])
-    parser.add_argument("--model", help="model folder (default: the shipped model)")
-    parser.add_argument("--gold-entities", action="store_true", help="extract from the gold entities instead of the model's")
-    args = parser.parse_args(argv)
-    gold_rows = [json.loads(line) for line in Path(args.events).read_text(encoding="utf-8").splitlines() if line.strip()]
-    docs = {str(d.id): d for path in args.annotations for d in read_jsonl(path)}
-    if args.gold_entities:
-        predicted = {r["id"]: extract_from_entities(docs[r["id"]].text, gold_entities(docs[r["id"]])).events for r in gold_rows}
-    else:
-        from medcoop.tagging.tagger import Tagger
+def load_gold_events(path: str | Path, ids: set[str] | None = None) -> list[dict]:
+    """Gold event lines (``{"id", "events"}``), those of ``ids`` only when given."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if ids is None or str(r["id"]) in ids]
 
-        tagger = Tagger.from_pretrained(args.model)
-        texts = [docs[r["id"]].text for r in gold_rows]
-        predicted = {r["id"]: extract_from_entities(t, ents).events for r, t, ents in zip(gold_rows, texts, tagger.tag_many(texts))}
-    scores = score_events(gold_rows, predicted)
-    print(f"{len(gold_rows)} documents, {sum(len(r['events']) for r in gold_rows)} gold events, "
-          f"entities from {'the gold annotation' if args.gold_entities else 'the model'}")
-    print("| field | P | R | F1 | gold | predicted |\n|---|---|---|---|---|---|")
+
+def evaluate_events(docs, gold_rows: list[dict], tagger=None) -> dict[str, PRF]:
+    """Scores of extraction on ``docs`` against ``gold_rows``: with the entities of
+    ``tagger`` (what users get), or of the gold annotation when ``tagger`` is None
+    (how good the event step is on its own)."""
+    by_id = {str(d.id): d for d in docs}
+    rows = [r for r in gold_rows if str(r["id"]) in by_id]
+    texts = [by_id[str(r["id"])].text for r in rows]
+    if tagger is None:
+        entity_lists = [gold_entities(by_id[str(r["id"])]) for r in rows]
+    else:
+        entity_lists = list(tagger.tag_many(texts))
+    predicted = {r["id"]: extract_from_entities(t, ents).events for r, t, ents in zip(rows, texts, entity_lists)}
+    return score_events(rows, predicted)
+
+
+def events_table(scores: dict) -> str:
+    rows = ["| field | P | R | F1 | gold | predicted |", "|---|---|---|---|---|---|"]
     for k, s in scores.items():
         if k != "date_accuracy":
-            print(f"| {k} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {s.support} | {s.predicted} |")
-    print(f"date accuracy on events of a matching type: {scores['date_accuracy']}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+            rows.append(f"| {k} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {s.support} | {s.predicted} |")
+    rows.append(f"\ndate accuracy (ISO `date`, on events of a matching type): {scores['date_accuracy']}")
+    return "\n".join(rows)

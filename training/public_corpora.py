@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from medcoop.annotation.bio import tags_to_spans
+from medcoop.constants import CJK_BASIC
 from medcoop.annotation.document import AnnotatedDocument, Span
 
 __all__ = ["ConversionReport", "convert_cluener", "convert_resume", "convert_msra", "load_public", "CORPORA"]
@@ -117,7 +118,7 @@ def _cluener_label(label: str, text: str, sentence: str, start: int, end: int) -
 
 def _name_follows(sentence: str, end: int) -> bool:
     """A byline: 记者 directly followed by (a space and) two or three Han characters."""
-    return re.match(r"\s?[\u4e00-\u9fff]{2,3}", sentence[end:]) is not None
+    return re.match(rf"\s?[{CJK_BASIC}]{{2,3}}", sentence[end:]) is not None
 
 
 def _resume_label(label: str, text: str, *_) -> str | None:

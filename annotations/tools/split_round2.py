@@ -18,19 +18,20 @@ import re
 import sys
 from pathlib import Path
 
+from medcoop.constants import CJK_BASIC
 from medcoop.text.normalize import normalize
 from medcoop.annotation.standoff import shared_dir
 
 SEED = 20261130
 BLOCKS = [(1, 400), (401, 10_000)]
-PINYIN = re.compile(r"[\u4e00-\u9fff][(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}[)）]")
+PINYIN = re.compile(rf"[{CJK_BASIC}][(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{{1,6}}[)）]")
 LOST = re.compile(r"\?\?|\ufffd")
 SPLITS = Path(__file__).resolve().parents[1] / "splits.json"
 
 
 def is_traditional(text: str) -> bool:
     """Mostly traditional script: over 5% of the CJK characters change under t2s."""
-    cjk = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    cjk = [c for c in text if re.fullmatch(f"[{CJK_BASIC}]", c)]
     changed = sum(normalize(c).clean != c for c in cjk)
     return bool(cjk) and changed / len(cjk) > 0.05
 

@@ -68,8 +68,8 @@ def canonical_institutions(entities: list[Entity]) -> dict[str, str]:
     return mapping
 
 
-def link_people(text: str, entities: list[Entity], normalized_gap) -> list[Person]:
-    """People of ``text`` from its ``entities`` (sorted); ``normalized_gap(a, b)`` is the
+def link_people(entities: list[Entity], normalized_gap) -> list[Person]:
+    """People of a text from its ``entities`` (sorted); ``normalized_gap(a, b)`` is the
     normalised raw text between offsets a and b."""
     canonical = canonical_institutions(entities)
     people: dict[str, Person] = {}

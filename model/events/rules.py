@@ -87,7 +87,8 @@ class Event:
     agreement_span: tuple[int, int]
     parties: list[str] = field(default_factory=list)
     signatories: list[Signatory] = field(default_factory=list)
-    date: str | None = None
+    date: str | None = None  # ISO (YYYY-MM-DD, YYYY-MM or YYYY) or None
+    date_text: str | None = None  # the date expression as the text gives it (normalised)
     evidence: list[tuple[int, int]] = field(default_factory=list)  # sentence offsets in the raw text
 
 
@@ -121,7 +122,7 @@ def extract_from_entities(text: str, entities: list[Entity]) -> Document:
     # so that context-dependent noise (pinyin after a character) is gone too.
     gap = lambda a, b: norm.clean[slice(*norm.to_clean(a, b))].strip() if b > a else ""
     with_places = sorted(entities + _places(norm, entities), key=lambda e: e.start)
-    people = link_people(text, with_places, gap)
+    people = link_people(with_places, gap)
     canonical = canonical_institutions(with_places)
     sentences = split_sentences(text)
     reference = article_date(norm.clean)
@@ -158,7 +159,7 @@ def extract_from_entities(text: str, entities: list[Entity]) -> Document:
         _fill_from_headline(events, with_places, headline, gap, canonical)
         _add_signatories(text, events, with_places, people, sentences, gap)
         for event in events:
-            event.date = _event_date(event, sentences, gap, reference)
+            event.date, event.date_text = _event_date(event, sentences, gap, reference)
             event.evidence.sort()
     return Document(text, entities, people, events)
 
@@ -179,18 +180,20 @@ def _places(norm, entities: list[Entity]) -> list[Entity]:
     return found
 
 
-def _event_date(event: Event, sentences, gap, reference) -> str | None:
-    """The first date of the event's own sentences, else of the article's lead
-    (news opens with ``11月8日,A与B…``), else a vague one (日前), else the article's
-    date line."""
-    lead = [s for s in sentences[:4] if s not in event.evidence]
+def _event_date(event: Event, sentences, gap, reference) -> tuple[str | None, str | None]:
+    """``(date, date_text)``: the first date expression of the event's own sentences,
+    else of the article's lead (news opens with ``11月8日,A与B…``), else a relative one
+    (昨日, 日前), made ISO with the article's date where it allows; without any, the
+    article's own date."""
+    lead = [s for s in sentences[:_LEAD_SENTENCES] if s not in event.evidence]
     for vague in (False, True):
         for sentence in event.evidence + ([] if vague else lead):
             clean = gap(*sentence)
             found = find_date(clean, vague=vague)
             if found:
-                return iso_date(clean[found[0]:found[1]], reference)
-    return reference.isoformat() if reference else None
+                expression = clean[found[0]:found[1]]
+                return iso_date(expression, reference), expression
+    return (reference.isoformat(), None) if reference else (None, None)
 
 
 def _sentence_of(sentences, pos: int) -> tuple[int, int]:
@@ -280,7 +283,7 @@ def _add_signatories(text, events, entities, people, sentences, gap) -> None:
         in_sentence = [e for e in entities if start <= e.start and e.end <= end]
         kinds = {agreement_type(e.normalized) for e in in_sentence if e.label == "AGR"}
         signers = []
-        for clause_start, clause_end, names in _signing_clauses(text, start, end, in_sentence, gap):
+        for _, _, names in _signing_clauses(text, start, end, in_sentence, gap):
             signers += names
         if not signers:
             continue
@@ -296,6 +299,8 @@ def _add_signatories(text, events, entities, people, sentences, gap) -> None:
             event.evidence.append((start, end))
 
 
+# The lead (headline, date line, first sentence or two) dates the signing a story is about.
+_LEAD_SENTENCES = 4
 _SIGN_VERB = re.compile(r"(签署|签订|签字|签下|签约)(?!仪式|暨|授牌|揭牌|活动)")
 _NOT_SIGNING = re.compile(r"出席|参加|参会|见证|主持|致辞|讲话|陪同")
 _LIST_FILLER = re.compile(rf"^[、和与及以及\s]*([{CJK_BASIC}]{{0,4}})?[、和与及以及\s]*$")

@@ -32,6 +32,13 @@ EDGE_RULES = "medcoop.edges.v1"
 the edges, no one-character entity but a surname): bump it when they change."""
 
 
+# Texts are normalised and tokenised a chunk at a time (one tokenizer call each) and held
+# only while their windows run: about 200,000 characters bound the memory, and 32 batches'
+# worth of short documents per chunk let length-sorting fill batches with little padding.
+_CHUNK_CHARS = 200_000
+_CHUNK_BATCHES = 32
+
+
 class ModelVersionWarning(UserWarning):
     """A model saved for other input rules than this code applies; its output may be worse."""
 
@@ -202,7 +209,7 @@ class Tagger:
             from tqdm.auto import tqdm
 
             bar = tqdm(unit="doc", desc="tagging")
-        for chunk in _chunks(texts, max_chars=200_000, max_docs=4 * batch_size * 8):
+        for chunk in _chunks(texts, max_chars=_CHUNK_CHARS, max_docs=_CHUNK_BATCHES * batch_size):
             for entities in self._tag_chunk(chunk, batch_size):
                 if bar is not None:
                     bar.update(1)

@@ -3,27 +3,38 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 __all__ = ["article_date", "find_date", "iso_date"]
+
+# An article's own date stands in its first lines (headline, source line, date line);
+# dates further down are the events it reports, so the search stops early.
+_DATE_LINE_SEARCH_LINES = 12
+_LEAD_CHARS = 400
 
 _FULL = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})(?:日|号)?(?!\d)")
 _MONTH_DAY = re.compile(r"(?:(?<!\d)((?:19|20)\d{2})\s*年\s*)?(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*(?:日|号)")
 _YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?!\s*\d)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
-_VAGUE = re.compile(r"日前|近日|近期|昨日|昨天|今日|今天")
+_VAGUE = re.compile(r"日前|近日|近期|前天|昨日|昨天|今日|今天|当天|当日")
+_CN_DIGITS = re.compile("[〇零一二三四五六七八九十廿]")
+_CN_MONTH_DAY = re.compile("(?:[〇零一二三四五六七八九]{4}年)?[一二三四五六七八九十]{1,2}月[一二三四五六七八九十廿]{1,3}[日号]")
+# Relative days, counted back from the article's date; 日前/近日/近期 fix no day.
+_RELATIVE = {"今天": 0, "今日": 0, "当天": 0, "当日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+# A date up to a week after the article is an announced one; further ahead, last year's.
+_AHEAD = timedelta(days=7)
 _DATE_LINE = re.compile(r"(发布|發布|时间|時間|日期|来源|來源|编辑|發表|发表)")
 
 
 def article_date(text: str) -> date | None:
     """The date the article carries: a date on a 发布时间/日期 line first, else the
-    first full date in its opening 400 characters."""
-    for line in text.split("\n")[:12]:
+    first full date in its opening characters."""
+    for line in text.split("\n")[:_DATE_LINE_SEARCH_LINES]:
         if _DATE_LINE.search(line):
             found = _valid(_FULL.search(line))
             if found:
                 return found
-    return _valid(_FULL.search(text[:400]))
+    return _valid(_FULL.search(text[:_LEAD_CHARS]))
 
 
 def _valid(m) -> date | None:
@@ -37,8 +48,9 @@ def _valid(m) -> date | None:
 
 def find_date(sentence: str, vague: bool = True) -> tuple[int, int] | None:
     """Offsets of the first date expression in a sentence: a full date, a month and
-    day, a year and month, a year, or (with ``vague``) 日前/近日-like words."""
-    patterns = (_FULL, _MONTH_DAY, _YEAR_MONTH, _YEAR) + ((_VAGUE,) if vague else ())
+    day (Arabic or Chinese numerals), a year and month, a year, or (with ``vague``)
+    relative words such as 昨日, 今天, 日前."""
+    patterns = (_FULL, _MONTH_DAY, _CN_MONTH_DAY, _YEAR_MONTH, _YEAR) + ((_VAGUE,) if vague else ())
     for pattern in patterns:
         m = pattern.search(sentence)
         if m:
@@ -46,28 +58,66 @@ def find_date(sentence: str, vague: bool = True) -> tuple[int, int] | None:
     return None
 
 
-def iso_date(expression: str, reference: date | None) -> str:
-    """``2024-11-08`` where the expression and the article's year allow, ``2024-11``
-    for a month, else the expression itself.
+def iso_date(expression: str, reference: date | None) -> str | None:
+    """The ISO date of a date expression, or ``None`` when it does not fix one.
 
-    >>> iso_date("11月8日", date(2024, 11, 8))
+    ``reference`` is the article's own date: it supplies a missing year, rolling back
+    a year when the month and day would fall after the article (an article of 3 January
+    reporting 12月30日), and anchors 今天/昨日/前天. 日前, 近日 and a month and day without
+    any year stay ``None``: the expression itself is what the text said (``date_text``).
+
+    >>> iso_date("11月8日", date(2024, 11, 20))
     '2024-11-08'
+    >>> iso_date("12月30日", date(2025, 1, 3))
+    '2024-12-30'
+    >>> iso_date("十一月八日", date(2024, 11, 20))
+    '2024-11-08'
+    >>> iso_date("昨日", date(2024, 11, 9)), iso_date("日前", date(2024, 11, 9)), iso_date("5月26日", None)
+    ('2024-11-08', None, None)
     """
+    expression = _arabic(expression)
     m = _FULL.search(expression)
     if m and _valid(m):
         return _valid(m).isoformat()
     m = _MONTH_DAY.search(expression)
     if m:
-        year = int(m.group(1)) if m.group(1) else (reference.year if reference else None)
-        if year:
-            try:
-                return date(year, int(m.group(2)), int(m.group(3))).isoformat()
-            except ValueError:
-                pass
+        return _month_day(int(m.group(1)) if m.group(1) else None, int(m.group(2)), int(m.group(3)), reference)
     m = _YEAR_MONTH.search(expression)
     if m:
         return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
     m = _YEAR.search(expression)
     if m:
         return m.group(1)
-    return expression
+    days_back = _RELATIVE.get(expression.strip())
+    if days_back is not None and reference is not None:
+        return (reference - timedelta(days=days_back)).isoformat()
+    return None
+
+
+def _month_day(year: int | None, month: int, day: int, reference: date | None) -> str | None:
+    if year is None:
+        if reference is None:
+            return None
+        year = reference.year
+        try:
+            if date(year, month, day) > reference + _AHEAD:
+                year -= 1  # reported after the fact: the previous year's date
+        except ValueError:
+            return None
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _arabic(expression: str) -> str:
+    """Chinese numerals of a date as digits (十一月八日 -> 11月8日), with cn2an, which
+    handles 〇/零, 十/廿 forms and digit-by-digit years (二〇二四年)."""
+    if not _CN_DIGITS.search(expression):
+        return expression
+    import cn2an
+
+    try:
+        return cn2an.transform(expression, "cn2an")
+    except (ValueError, KeyError):
+        return expression

