@@ -22,6 +22,18 @@ def cmd_validate(args) -> int:
         print(f"{len(problems)} problem(s) in {len(args.files)} file(s)", file=sys.stderr)
         return 1
     print(f"ok: {len(seen)} documents in {len(args.files)} file(s)")
+    if args.events:
+        from medcoop.annotation.event_gold import check_event_file
+        from medcoop.annotation.formats import read_jsonl
+
+        docs = {str(d.id): d for path in args.files for d in read_jsonl(path)}
+        errors, warnings, checked = check_event_file(args.events, docs)
+        for line in [f"warning: {w}" for w in warnings] + errors:
+            print(line)
+        if errors:
+            print(f"{len(errors)} problem(s) in {args.events}", file=sys.stderr)
+            return 1
+        print(f"ok: events of {checked} documents ({len(warnings)} warning(s) to look at)")
     return 0
 
 
@@ -166,7 +178,8 @@ def cmd_tag(args) -> int:
         else:
             print(f"# {read.name}: {len(entities)} entities")
             for e in entities:
-                print(f"{e.start:>7} {e.end:>7}  {e.label:<4}  {e.score:.2f}  {e.text}")
+                shown = e.text.replace("\r", "\\r").replace("\n", "\\n")  # one row per entity
+                print(f"{e.start:>7} {e.end:>7}  {e.label:<4}  {e.score:.2f}  {shown}")
     if args.format == "html":
         from medcoop.html import render_page
 
@@ -239,8 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medcoop", description="Cooperation-agreement entities and events in Chinese news.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check span JSON Lines files; lists every problem")
+    p = sub.add_parser("validate", help="check span JSON Lines files (and gold events); lists every problem")
     p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--events", type=Path, help="also check a gold events file (EVENTS.md) against these documents")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("convert", help="convert annotations between jsonl, conll, doccano and labelstudio")

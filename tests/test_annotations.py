@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 from medcoop.cli import main
-from medcoop.annotation.document import AnnotatedDocument, Span
 from medcoop.annotation.consistency import check_consistency, load_accepted, unaccepted
+from medcoop.annotation.document import AnnotatedDocument, Span
 from medcoop.annotation.formats import read_jsonl
 
 ANNOTATIONS = Path(__file__).resolve().parents[1] / "annotations"

@@ -26,11 +26,12 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from medcoop.annotated import LABELS, AnnotatedDocument, Span
-from medcoop.formats import read_jsonl, write_jsonl
-from medcoop.normalize import normalize
+from medcoop.annotation.document import LABELS, AnnotatedDocument, Span
+from medcoop.annotation.formats import read_jsonl, write_jsonl
+from medcoop.annotation.standoff import shared_dir
+from medcoop.text.normalize import normalize
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+SHARED = shared_dir()
 
 
 @lru_cache(maxsize=1)

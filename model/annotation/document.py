@@ -51,6 +51,10 @@ class AnnotatedDocument:
     @classmethod
     def from_dict(cls, obj: dict) -> "AnnotatedDocument":
         """Build from a parsed JSON object; the validator explains malformed ones."""
+        missing = [k for k in ("id", "text") if k not in obj]
+        if missing:
+            raise ValueError(f"document {obj.get('id')!r}: no {' and no '.join(missing)}; each document needs id, text "
+                             "and spans (run medcoop validate on the file for every problem)")
         known = {"id", "text", "spans", "source"}
         spans = [Span(int(s["start"]), int(s["end"]), str(s["label"])) for s in obj.get("spans", [])]
         meta = {k: v for k, v in obj.items() if k not in known}

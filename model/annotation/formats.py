@@ -129,6 +129,9 @@ def from_doccano(obj: dict) -> AnnotatedDocument:
     """A doccano sequence-labelling export line: ``label: [[start, end, label], ...]``
     (older and plain projects) or ``entities: [{start_offset, end_offset, label}]``
     (projects with relations)."""
+    if not isinstance(obj, dict) or "text" not in obj:
+        raise ValueError(f"doccano line {obj.get('id') if isinstance(obj, dict) else obj!r}: no 'text'; "
+                         "a doccano sequence-labelling export has text and label (or entities) per line")
     if "entities" in obj:
         spans = [Span(e["start_offset"], e["end_offset"], e["label"]) for e in obj["entities"]]
         rest = {k: v for k, v in obj.items() if k not in ("id", "text", "entities", "relations")}
@@ -165,8 +168,13 @@ def read_label_studio(path: str | Path, text_key: str = "text") -> list[Annotate
     task nobody has corrected yet); ``labels`` results become spans."""
     with open(path, encoding="utf-8") as f:
         tasks = json.load(f)
+    if not isinstance(tasks, list):
+        raise ValueError(f"{path}: a Label Studio JSON export is a list of tasks, got {type(tasks).__name__}")
     docs = []
-    for task in tasks:
+    for number, task in enumerate(tasks):
+        if not isinstance(task, dict) or text_key not in task.get("data", {}):
+            raise ValueError(f"{path}: task {number} has no data.{text_key}; export the project as JSON with the "
+                             f"text under '{text_key}'")
         text = task["data"][text_key]
         kept = [a for a in task.get("annotations", []) if not a.get("was_cancelled")]
         kept = kept or task.get("predictions", [])

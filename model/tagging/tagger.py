@@ -197,13 +197,18 @@ class Tagger:
 
     def tag_many(self, texts: Iterable[str], batch_size: int | None = None, progress: bool = False) -> Iterator[list[Entity]]:
         """Entities of each text, yielded in input order; any number of texts in
-        bounded memory (they are read in chunks of about 200,000 characters)."""
+        bounded memory (they are read in chunks of about 200,000 characters).
+
+        Wrong arguments are refused here, when called, not at the first ``next()``."""
         if isinstance(texts, str):
             raise TypeError("tag_many() takes an iterable of texts, not one str (it would tag each character); "
                             "use tag(text), or tag_many([text])")
         batch_size = self.batch_size if batch_size is None else batch_size
-        if not isinstance(batch_size, int) or batch_size < 1:
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a whole number of 1 or more, got {batch_size!r}")
+        return self._stream(texts, batch_size, progress)
+
+    def _stream(self, texts: Iterable[str], batch_size: int, progress: bool) -> Iterator[list[Entity]]:
         bar = None
         if progress:
             from tqdm.auto import tqdm
