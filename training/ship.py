@@ -12,7 +12,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-from medcoop.tagging.tagger import SETTINGS_FILE, SHIPPED_MODEL
+from medcoop.tagging.tagger import SETTINGS_FILE, SHIPPED_MODEL, quiet_transformers
 
 __all__ = ["ship"]
 
@@ -28,8 +28,9 @@ def ship(model_dir: str | Path, target: Path = SHIPPED_MODEL, max_mb: float = 60
         raise FileNotFoundError(f"{model_dir} has no {SETTINGS_FILE}; pass the `model` folder a training run wrote")
     staging = target.with_name(target.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
-    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float16)
-    model.save_pretrained(staging)
+    with quiet_transformers():
+        model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float16)
+        model.save_pretrained(staging)
     for name in COPIED:
         if (model_dir / name).exists():
             shutil.copy2(model_dir / name, staging / name)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from medcoop.tagging.decoding import DECODERS, allowed_transitions, decode_tags
 from medcoop.tagging.device import gpu_precision, resolve_device
 from medcoop.tagging.encoding import Encoded, decode_spans, encode_texts, plan_windows, sentence_starts, special_ids
 from medcoop.entity import Entity
@@ -58,6 +59,11 @@ class TaggerSettings:
     margin: int = 32
     normalization: str = NORMALIZATION
     edge_rules: str = EDGE_RULES
+    decoder: str = "argmax"  # or "viterbi" (medcoop.tagging.decoding); chosen on dev for each model
+
+    def __post_init__(self):
+        if self.decoder not in DECODERS:
+            raise ValueError(f"unknown decoder {self.decoder!r} in the model settings; this medcoop has {', '.join(DECODERS)}")
 
     def save(self, folder: str | Path) -> None:
         Path(folder, SETTINGS_FILE).write_text(json.dumps(self.__dict__, indent=2) + "\n")
@@ -141,6 +147,7 @@ class Tagger:
         self.settings = settings
         self.batch_size = batch_size
         self.first_id, self.last_id = special_ids(tokenizer)
+        self.transitions = allowed_transitions(self.id2label)
         # Windows along sentence ends make a repeated article's copies agree (51-54 -> 52
         # entities per copy of seed 003) but cost 0.3 dev points with the round-1 model and
         # break the seed-003 example; off until a retrained model is measured with them.
@@ -228,9 +235,9 @@ class Tagger:
         norms = [normalize(t) for t in texts]
         encoded = encode_texts(self.tokenizer, [n.clean for n in norms])
         breaks = [sentence_starts(enc, norm.clean) if self.sentence_windows else () for enc, norm in zip(encoded, norms)]
-        tags, scores = self._predict(encoded, batch_size, breaks)
         results = []
-        for norm, enc, t, s in zip(norms, encoded, tags, scores):
+        for norm, enc, p in zip(norms, encoded, self._predict(encoded, batch_size, breaks)):
+            t, s = decode_tags(p, self.settings.decoder, self.transitions)
             entities = []
             for start, end, label, score in decode_spans(enc, t, s, self.id2label):
                 start, end = _guideline_edges(norm.clean, start, end)
@@ -242,8 +249,9 @@ class Tagger:
             results.append(entities)
         return results
 
-    def _predict(self, encoded: list[Encoded], batch_size: int, breaks) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Best tag and its probability for every token of every text."""
+    def _predict(self, encoded: list[Encoded], batch_size: int, breaks) -> list[np.ndarray]:
+        """Label probabilities ``[tokens, labels]`` of every text, each token from the
+        window whose core holds it."""
         size = self.settings.max_length - 2
         windows = [
             (doc, w)
@@ -252,8 +260,7 @@ class Tagger:
             if len(enc)
         ]
         windows.sort(key=lambda dw: dw[1][0] - dw[1][1])  # longest first: little padding
-        tags = [np.zeros(len(e), dtype=np.int64) for e in encoded]
-        probs = [np.zeros(len(e), dtype=np.float32) for e in encoded]
+        probs = [np.zeros((len(e), len(self.id2label)), dtype=np.float32) for e in encoded]
         for b in range(0, len(windows), batch_size):
             batch = windows[b : b + batch_size]
             width = max(end - start for _, (start, end, _, _) in batch) + 2
@@ -265,13 +272,11 @@ class Tagger:
                 ids[row, 1 : n + 1] = encoded[doc].ids[start:end]
                 ids[row, n + 1] = self.last_id
                 mask[row, : n + 2] = 1
-            logits = self.runner(ids, mask)
-            best, p = _best(logits)
+            p = _softmax(self.runner(ids, mask))
             for row, (doc, (start, _, core_start, core_end)) in enumerate(batch):
                 lo, hi = core_start - start + 1, core_end - start + 1
-                tags[doc][core_start:core_end] = best[row, lo:hi]
                 probs[doc][core_start:core_end] = p[row, lo:hi]
-        return tags, probs
+        return probs
 
 
 @contextmanager
@@ -301,12 +306,11 @@ def _guideline_edges(clean: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _best(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Argmax tag and its softmax probability, computed stably in numpy."""
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    """Label probabilities, computed stably in numpy."""
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
-    probs = exp / exp.sum(axis=-1, keepdims=True)
-    return probs.argmax(axis=-1), probs.max(axis=-1)
+    return (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
 
 
 def _chunks(texts: Iterable[str], max_chars: int, max_docs: int) -> Iterator[list[str]]:
