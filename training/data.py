@@ -9,6 +9,7 @@ from pathlib import Path
 from medcoop.annotation.document import AnnotatedDocument, Span
 from medcoop.tagging.encoding import encode_texts, plan_windows, special_ids, token_labels
 from medcoop.annotation.formats import read_jsonl
+from medcoop.annotation.standoff import texts_of
 from medcoop.text.normalize import normalize
 
 from medcoop.training.config import resolve_project_path
@@ -65,14 +66,7 @@ def unlabelled_passages(splits: str | Path, annotations: list[str | Path], corpu
     as unlabelled text either."""
     test = set(load_splits(resolve_project_path(splits))["test"])
     annotated = {str(d.id) for path in annotations for d in read_jsonl(resolve_project_path(path))}
-    out = []
-    with open(corpus, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                obj = json.loads(line)
-                if str(obj["id"]) not in annotated and str(obj["id"]) not in test:
-                    out.append((str(obj["id"]), obj["text"]))
-    return out
+    return [(i, text) for i, text in texts_of(corpus).items() if i not in annotated and i not in test]
 
 
 def file_digest(path: str | Path) -> str:

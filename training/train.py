@@ -88,11 +88,10 @@ def _train(config: TrainConfig, resume: bool, out: Path) -> Path:
         log.info("stage %s: %d documents -> %d windows", stage.name, len(docs), len(train_windows))
         args = _training_arguments(config, stage, stage_dir, len(train_windows), has_dev=bool(dev_docs))
         callbacks = [EarlyStoppingCallback(stage.early_stopping_patience)] if stage.early_stopping_patience and dev_docs else []
-        trainer = _trainer_class()(
+        trainer = _trainer_class(dev_docs, tokenizer, settings, config.labels)(
             model=model, args=args, train_dataset=train_windows, eval_dataset=dev_windows if len(dev_docs) else None,
             data_collator=collator, callbacks=callbacks, optimizers=(_optimizer(model, stage, config.weight_decay), None),
         )
-        trainer.medcoop_dev = (dev_docs, tokenizer, settings, config.labels)
         checkpoint = resume and any(stage_dir.glob("checkpoint-*"))
         started = time.time()
         trainer.train(resume_from_checkpoint=True if checkpoint else None)
@@ -129,7 +128,8 @@ def _check_output_dir(config: TrainConfig, resume: bool) -> Path:
     return out
 
 
-def _trainer_class():
+def _trainer_class(docs, tokenizer, settings: TaggerSettings, labels):
+    """A ``Trainer`` whose evaluation tags ``docs`` whole, as the shipped tagger would."""
     from transformers import Trainer
 
     class RawOffsetTrainer(Trainer):
@@ -138,7 +138,6 @@ def _trainer_class():
         rules, not seqeval over overlapping token windows (where tokens in overlaps count twice)."""
 
         def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix="eval"):
-            docs, tokenizer, settings, labels = self.medcoop_dev
             tagger = Tagger(_LiveRunner(self.model), tokenizer, self.model.config.id2label, settings,
                             batch_size=self.args.per_device_eval_batch_size)
             scores = evaluate_tagger(tagger, docs, labels)

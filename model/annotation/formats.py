@@ -13,7 +13,7 @@ from typing import Iterable, Iterator
 
 from medcoop.annotation.bio import spans_to_tags, tags_to_spans
 from medcoop.annotation.document import AnnotatedDocument, Span
-from medcoop.annotation.standoff import join_text
+from medcoop.annotation.standoff import inline
 
 __all__ = [
     "read_jsonl",
@@ -47,10 +47,7 @@ def iter_jsonl(path: str | Path) -> Iterator[AnnotatedDocument]:
     with open(path, encoding="utf-8") as f:
         for line in f:
             if line.strip():
-                obj = json.loads(line)
-                if "text_in" in obj and "text" not in obj:
-                    obj = join_text(obj, base)
-                yield AnnotatedDocument.from_dict(obj)
+                yield AnnotatedDocument.from_dict(inline(json.loads(line), base))
 
 
 def write_jsonl(docs: Iterable[AnnotatedDocument], path: str | Path) -> None:

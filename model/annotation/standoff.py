@@ -22,10 +22,11 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["SHARED_PREFIX", "shared_dir", "text_sha256", "join_text", "to_standoff", "StandoffError"]
+from medcoop.constants import REPOSITORY
+
+__all__ = ["SHARED_PREFIX", "shared_dir", "text_sha256", "texts_of", "join_text", "inline", "to_standoff", "StandoffError"]
 
 SHARED_PREFIX = "shared:"
-_REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 class StandoffError(ValueError):
@@ -35,11 +36,18 @@ class StandoffError(ValueError):
 def shared_dir() -> Path:
     """The shared data folder: ``$MEDCOOP_SHARED``, else ``../shared`` beside the repository."""
     env = os.environ.get("MEDCOOP_SHARED")
-    return Path(env) if env else _REPOSITORY.parent / "shared"
+    return Path(env) if env else REPOSITORY.parent / "shared"
 
 
 def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def texts_of(path: str | Path) -> dict[str, str]:
+    """``{id: text}`` of a ``{"id", "text"}`` JSON Lines file (a corpus file of the shared
+    folder), in file order; read once while the file is unchanged."""
+    path = Path(path)
+    return _jsonl_texts(path, path.stat().st_mtime)
 
 
 @lru_cache(maxsize=16)
@@ -67,7 +75,7 @@ def join_text(obj: dict, base: Path) -> dict:
         hint = " (set MEDCOOP_SHARED to the shared data folder)" if obj["text_in"].startswith(SHARED_PREFIX) else ""
         raise StandoffError(f"document {doc_id}: its text should be in {path}, which does not exist{hint}")
     if path.suffix == ".jsonl":
-        texts = _jsonl_texts(path, path.stat().st_mtime)
+        texts = texts_of(path)
         if doc_id not in texts:
             raise StandoffError(f"document {doc_id}: no line with this id in {path}")
         text = texts[doc_id]
@@ -82,6 +90,14 @@ def join_text(obj: dict, base: Path) -> dict:
     joined = {k: v for k, v in obj.items() if k not in ("text_in", "sha256")}
     joined["text"] = text
     return joined
+
+
+def inline(obj: dict, base: Path) -> dict:
+    """A parsed line as a full-format object: a stand-off line (``text_in``, no ``text``)
+    joined to its text, any other line as it is. ``base`` is the annotation file's folder."""
+    if isinstance(obj, dict) and "text_in" in obj and "text" not in obj:
+        return join_text(obj, base)
+    return obj
 
 
 def to_standoff(full: dict, text_in: str) -> dict:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from medcoop.annotation.document import LABELS
 from medcoop.text.normalize import normalize
-from medcoop.annotation.standoff import StandoffError, join_text
+from medcoop.annotation.standoff import StandoffError, inline
 
 __all__ = ["Problem", "validate_file", "validate_object"]
 
@@ -35,6 +35,7 @@ def validate_file(path: str | Path, seen_ids: set | None = None) -> list[Problem
         lines = Path(path).read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as e:
         return [Problem(str(path), 0, None, f"cannot read the file ({e}); it must be UTF-8 JSON Lines")]
+    base = Path(path).resolve().parent
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -44,12 +45,11 @@ def validate_file(path: str | Path, seen_ids: set | None = None) -> list[Problem
             problems.append(Problem(str(path), number, None, f"not valid JSON ({e.msg} at column {e.colno}); each line must be one JSON object"))
             continue
         doc_id = obj.get("id") if isinstance(obj, dict) else None
-        if isinstance(obj, dict) and "text_in" in obj and "text" not in obj:
-            try:
-                obj = join_text(obj, Path(path).resolve().parent)
-            except (StandoffError, OSError, KeyError, json.JSONDecodeError) as e:
-                problems.append(Problem(str(path), number, doc_id, str(e)))
-                continue
+        try:
+            obj = inline(obj, base)
+        except (StandoffError, OSError, KeyError, json.JSONDecodeError) as e:
+            problems.append(Problem(str(path), number, doc_id, str(e)))
+            continue
         for message in validate_object(obj):
             problems.append(Problem(str(path), number, doc_id, message))
         if doc_id is not None:

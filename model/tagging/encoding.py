@@ -11,16 +11,14 @@ cannot be tagged; the model card measures how often that happens).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from medcoop.annotation.bio import bio_labels, tags_to_spans
+from medcoop.annotation.bio import tags_to_spans
 from medcoop.annotation.document import Span
-
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[”」』\"]?|\n+")
+from medcoop.text.sentences import split_sentences
 
 __all__ = ["Encoded", "encode_texts", "plan_windows", "sentence_starts", "token_labels", "decode_spans", "special_ids"]
 
@@ -106,9 +104,8 @@ def plan_windows(n_tokens: int, size: int, margin: int, breaks: Sequence[int] = 
 
 
 def sentence_starts(enc: "Encoded", text: str) -> np.ndarray:
-    """Token positions where a sentence of ``text`` starts (after 。！？；!?; or a line break)."""
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-    return np.searchsorted(enc.starts, ends, side="left")
+    """Token positions where a sentence of ``text`` starts (:func:`medcoop.text.sentences.split_sentences`)."""
+    return np.searchsorted(enc.starts, [start for start, _ in split_sentences(text)], side="left")
 
 
 def token_labels(enc: Encoded, spans: list[Span], label2id: dict[str, int]) -> np.ndarray:
