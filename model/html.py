@@ -46,7 +46,7 @@ def _events_table(events) -> str:
         )
         rows.append(
             f"<tr><td>{html.escape(ev.type)}</td><td>{html.escape(ev.agreement)}</td>"
-            f"<td>{'<br>'.join(html.escape(p) for p in ev.parties)}</td><td>{signers}</td>"
+            f"<td>{'<br>'.join(html.escape(p.name) for p in ev.parties)}</td><td>{signers}</td>"
             f"<td>{html.escape(ev.date or '')}</td></tr>"
         )
     rows.append("</table>")

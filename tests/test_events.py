@@ -33,7 +33,7 @@ def test_seed_003_strategic_cooperation_event():
     text, entities = gold("003_26cad409f7d8d283")
     [event] = extract_from_entities(text, entities).events
     assert event.type == "strategic_cooperation_agreement"
-    assert event.parties == ["威海市中医院", "威海市中心医院"]
+    assert [p.name for p in event.parties] == ["威海市中医院", "威海市中心医院"]
     assert [(s.name, s.party, s.posts) for s in event.signatories] == [
         ("李刚", "威海市中心医院", ["党委副书记", "副院长"]),
         ("许德峰", "威海市中医院", ["党委副书记", "副院长"]),
@@ -66,12 +66,13 @@ def test_venues_and_employers_are_not_parties():
     entities = entities_of(text, ("甲医院", "INST"), ("乙医院", "INST"), ("医联体", "AGR"), ("丙医院", "INST"),
                            ("丁委员会", "INST"), ("主任", "ROLE"), ("张三", "PER"))
     [event] = extract_from_entities(text, entities).events
-    assert event.type == "medical_alliance" and event.parties == ["甲医院", "乙医院"]
+    assert event.type == "medical_alliance" and [p.name for p in event.parties] == ["甲医院", "乙医院"]
     assert event.signatories == []  # attending is not signing
 
 
 def test_agreement_types():
-    assert agreement_type("医疗帮扶合作共建框架协议") == "paired_assistance"
+    assert agreement_type("医疗帮扶合作共建框架协议") == "framework_agreement"  # as the round-2 gold types it
+    assert agreement_type("医联体托管协议") == "trusteeship" and agreement_type("派遣医疗队的议定书") == "cooperation_agreement"
     assert agreement_type("合作框架协议") == "framework_agreement"
     assert agreement_type("妇产科专科联盟") == "specialty_alliance"
     assert agreement_type("医共体") == "county_medical_community"
@@ -103,7 +104,7 @@ def test_a_partnership_descriptor_is_part_of_the_event_not_another_one():
     text = "我校与西青区人民政府举行“校地合作”战略合作签约仪式。双方将深化校地合作。"
     entities = entities_of(text, ("西青区人民政府", "INST"), ("校地合作", "AGR"), ("战略合作", "AGR"), ("校地合作", "AGR"))
     [event] = extract_from_entities(text, entities).events
-    assert event.type == "strategic_cooperation_agreement" and event.parties == ["西青区人民政府"]
+    assert event.type == "strategic_cooperation_agreement" and [p.name for p in event.parties] == ["西青区人民政府"]
     assert len(event.evidence) == 2
 
 
@@ -111,4 +112,4 @@ def test_a_descriptor_alone_still_makes_an_event():
     text = "清华大学与朝阳区政府签署校地合作协议。"
     entities = entities_of(text, ("清华大学", "INST"), ("朝阳区政府", "INST"), ("校地合作协议", "AGR"))
     [event] = extract_from_entities(text, entities).events
-    assert event.type == "cooperation_agreement" and event.parties == ["清华大学", "朝阳区政府"]
+    assert event.type == "cooperation_agreement" and [p.name for p in event.parties] == ["清华大学", "朝阳区政府"]

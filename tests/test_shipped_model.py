@@ -28,6 +28,6 @@ def test_tag_reads_seed_003():
 def test_extract_finds_the_seed_003_agreement():
     doc = medcoop.extract(SEED.read_text(encoding="utf-8"))
     event = next(e for e in doc.events if e.type == "strategic_cooperation_agreement")
-    assert {"威海市中医院", "威海市中心医院"} <= set(event.parties)
+    assert {"威海市中医院", "威海市中心医院"} <= {p.name for p in event.parties}
     assert {"李刚", "许德峰"} <= {s.name for s in event.signatories}
     assert event.date == "2024-11-08"

@@ -4,7 +4,7 @@ Compared per document, as sets: event types ``(doc, type)``, parties
 ``(doc, party)``, signatories ``(doc, name)`` and signatory parties
 ``(doc, name, party)``; dates are compared on events whose type matches. Run it
 with the gold entities (how good the rules are) and with the model's entities
-(what users get): ``medcoop evaluate --events --data annotations:test``.
+(what users get), learnt and rules-only: ``medcoop evaluate --events --data annotations:test``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 from medcoop.entity import Entity
-from medcoop.events.rules import extract_from_entities
 from medcoop.annotation.formats import read_jsonl
 from medcoop.text.normalize import normalize
 
@@ -23,8 +22,11 @@ __all__ = ["score_events", "gold_entities", "load_gold_events", "evaluate_events
 
 
 def gold_entities(doc) -> list[Entity]:
-    return [Entity(s.start, s.end, s.label, doc.text[s.start:s.end], 1.0, normalize(doc.text[s.start:s.end]).clean)
-            for s in doc.spans]
+    """The gold spans of ``doc`` as the entities a perfect tagger would return: normalised
+    within the whole text (pinyin after a character goes only in context)."""
+    norm = normalize(doc.text)
+    found = (norm.entity(*norm.clean_span(s.start, s.end), s.label, 1.0) for s in doc.spans)
+    return sorted((e for e in found if e is not None), key=lambda e: e.start)
 
 
 def _sets(doc_id: str, events) -> dict[str, set]:
@@ -33,13 +35,18 @@ def _sets(doc_id: str, events) -> dict[str, set]:
         get = (lambda k: ev[k]) if isinstance(ev, dict) else (lambda k: getattr(ev, k))
         out["type"].add((doc_id, get("type")))
         out["date"].add((doc_id, get("type"), get("date")))
-        out["parties"].update((doc_id, p) for p in get("parties"))
+        out["parties"].update((doc_id, _name(p)) for p in get("parties"))
         for s in get("signatories"):
             name = s["name"] if isinstance(s, dict) else s.name
             party = s["party"] if isinstance(s, dict) else s.party
             out["signatories"].add((doc_id, name))
             out["signatory_party"].add((doc_id, name, party))
     return out
+
+
+def _name(party) -> str:
+    """A party's name, whether a gold string, a ``Party`` or its dict."""
+    return party if isinstance(party, str) else party["name"] if isinstance(party, dict) else party.name
 
 
 def score_events(gold_rows: list[dict], predicted: dict[str, list]) -> dict[str, PRF]:
@@ -67,10 +74,15 @@ def load_gold_events(path: str | Path, ids: set[str] | None = None) -> list[dict
     return [r for r in rows if ids is None or str(r["id"]) in ids]
 
 
-def evaluate_events(docs, gold_rows: list[dict], tagger=None) -> dict[str, PRF]:
+def evaluate_events(docs, gold_rows: list[dict], tagger=None, scorer="shipped") -> dict[str, PRF]:
     """Scores of extraction on ``docs`` against ``gold_rows``: with the entities of
     ``tagger`` (what users get), or of the gold annotation when ``tagger`` is None
-    (how good the event step is on its own)."""
+    (how good the event step is on its own); with the learnt ``scorer`` (``"shipped"``:
+    the one :func:`medcoop.events.scorer_for` finds for the tagger) or, with None, the rules alone."""
+    from medcoop.events.extractor import extract_document, scorer_for
+
+    if scorer == "shipped":
+        scorer = scorer_for(tagger)
     by_id = {str(d.id): d for d in docs}
     rows = [r for r in gold_rows if str(r["id"]) in by_id]
     texts = [by_id[str(r["id"])].text for r in rows]
@@ -78,7 +90,7 @@ def evaluate_events(docs, gold_rows: list[dict], tagger=None) -> dict[str, PRF]:
         entity_lists = [gold_entities(by_id[str(r["id"])]) for r in rows]
     else:
         entity_lists = list(tagger.tag_many(texts))
-    predicted = {r["id"]: extract_from_entities(t, ents).events for r, t, ents in zip(rows, texts, entity_lists)}
+    predicted = {r["id"]: extract_document(t, ents, scorer).events for r, t, ents in zip(rows, texts, entity_lists)}
     return score_events(rows, predicted)
 
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from medcoop.entity import Entity
+from medcoop.events.names import canonical_names
 
 __all__ = ["Post", "Person", "link_people", "canonical_institutions"]
 
@@ -55,23 +56,16 @@ class Person:
         return asdict(self)
 
 
-def canonical_institutions(entities: list[Entity]) -> dict[str, str]:
-    """Map each INST's normalised form to the fullest name the text uses for it:
-    ``市中医院`` -> ``威海市中医院`` when that is the only longer INST ending with it
-    (a campus, ``…医院洛阳院区``, ends otherwise and stays apart)."""
-    names = {e.normalized for e in entities if e.label == "INST"}
-    mapping = {}
-    for name in names:
-        longer = [o for o in names if o != name and o.endswith(name)]
-        fullest = [o for o in longer if not any(p != o and p.endswith(o) for p in longer)]
-        mapping[name] = fullest[0] if len(fullest) == 1 else name
-    return mapping
+def canonical_institutions(entities: list[Entity], normalized_gap=None) -> dict[str, str]:
+    """Map each INST's normalised form to the fullest name the text uses for it
+    (``市中医院`` -> ``威海市中医院``); see :mod:`medcoop.events.names`."""
+    return canonical_names(entities, normalized_gap)
 
 
 def link_people(entities: list[Entity], normalized_gap) -> list[Person]:
     """People of a text from its ``entities`` (sorted); ``normalized_gap(a, b)`` is the
     normalised raw text between offsets a and b."""
-    canonical = canonical_institutions(entities)
+    canonical = canonical_institutions(entities, normalized_gap)
     people: dict[str, Person] = {}
     for i, e in enumerate(entities):
         if e.label != "PER":

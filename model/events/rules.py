@@ -21,29 +21,20 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from medcoop.text.dates import article_date, find_date, iso_date
+from medcoop.text.dates import find_date, is_date_line, iso_date
 from medcoop.constants import CJK_BASIC
 from medcoop.entity import Entity
 from medcoop.text.normalize import normalize
-from medcoop.events.people import Person, canonical_institutions, link_people
-from medcoop.text.sentences import split_sentences
+from medcoop.events.lexicon import lexicon
+from medcoop.events.people import Person
 
-__all__ = ["AGREEMENT_TYPES", "agreement_type", "Signatory", "Event", "Document", "extract", "extract_from_entities"]
+__all__ = ["AGREEMENT_TYPES", "agreement_type", "Party", "Signatory", "Event", "Document", "extract", "extract_from_entities",
+           "rule_events"]
 
-# Canonical agreement types, tried in order: the first whose pattern matches the
-# (normalised) AGR mention wins, so specific kinds come before general ones.
+# Canonical agreement types, tried in order (data/lexicon.json): the first with a word in
+# the (normalised) AGR mention wins, so specific kinds come before general ones.
 AGREEMENT_TYPES: list[tuple[str, str]] = [
-    ("strategic_cooperation_agreement", r"战略|策略"),
-    ("county_medical_community", r"医共体|医疗共同体|医疗卫生共同体|服务共同体"),
-    ("medical_alliance", r"医联体|联合体|医疗集团"),
-    ("specialty_alliance", r"联盟"),
-    ("paired_assistance", r"帮扶|支援|援[疆藏青]|扶贫|结对|对口"),
-    ("trusteeship", r"托管"),
-    ("co_construction", r"共建"),
-    ("framework_agreement", r"框架"),
-    ("memorandum_of_understanding", r"备忘录|意向|MOU"),
-    ("other", r"工作站|工作室"),
-    ("cooperation_agreement", r"协议|合同|合约|责任书|协议书|合作"),
+    (name, "|".join(map(re.escape, terms))) for name, terms in lexicon()["agreement_types"]
 ]
 
 _SIGNING = re.compile(r"签署|签订|签约|签字|签下|揭牌|授牌|挂牌|成立|组建|建立|加入|加盟|结为|缔结|达成|启动|举行|携手|牵手|共建|合作")
@@ -51,7 +42,7 @@ _SIGNING = re.compile(r"签署|签订|签约|签字|签下|揭牌|授牌|挂牌|
 # O in the guideline) but a party; found only between connectors and verbs.
 _PLACE = re.compile(
     rf"(?:(?<=^)|(?<=[与和同、,，日]))([{CJK_BASIC}]{{1,6}}?(?:省|市|县|区|自治州|州|旗))"
-    r"(?=与|和|同|、|签署|签订|签约|举行|共建|开展|正式|携手|达成|副?[市县区州]长|[市县区]委)"
+    r"(?=与|和|同|、|签署|签订|签约|举行|共建|开展|正式|携手|达成|共同|日前|近日|今天|昨天|在|于|\d|副?[市县区州]长|[市县区]委)"
 )
 _CONNECTOR = re.compile(r"^\s*(与|和|同|及|以及|跟|、|,|，|/|暨|、以及)?\s*$")
 _VENUE = re.compile(r"(在|于|位于|来到|走进|赴)\s*$")
@@ -81,11 +72,21 @@ class Signatory:
 
 
 @dataclass
+class Party:
+    """An institution (or a bare place) that entered an agreement."""
+
+    name: str  # the fullest name the article uses, normalised (simplified, no noise)
+    mentions: list[tuple[int, int]] = field(default_factory=list)  # raw offsets of its mentions
+    score: float | None = None  # the scorer's probability; None from the rules alone
+    why: dict[str, float] = field(default_factory=dict)  # feature -> contribution to the score
+
+
+@dataclass
 class Event:
     type: str
     agreement: str  # the most specific AGR mention, as written
     agreement_span: tuple[int, int]
-    parties: list[str] = field(default_factory=list)
+    parties: list[Party] = field(default_factory=list)  # names (str) only while the event is assembled
     signatories: list[Signatory] = field(default_factory=list)
     date: str | None = None  # ISO (YYYY-MM-DD, YYYY-MM or YYYY) or None
     date_text: str | None = None  # the date expression as the text gives it (normalised)
@@ -110,26 +111,24 @@ class Document:
 
 
 def extract(text: str, tagger) -> Document:
-    """Tag ``text`` with ``tagger`` and read its people and events."""
+    """Tag ``text`` with ``tagger`` and read its people and events by the rules alone."""
     return extract_from_entities(text, tagger.tag(text))
 
 
 def extract_from_entities(text: str, entities: list[Entity]) -> Document:
-    """People and events from already tagged entities (sorted by offset)."""
-    entities = sorted(entities, key=lambda e: e.start)
-    norm = normalize(text)
-    # Normalised text between raw offsets, cut from the whole text's normalisation
-    # so that context-dependent noise (pinyin after a character) is gone too.
-    gap = lambda a, b: norm.clean[slice(*norm.to_clean(a, b))].strip() if b > a else ""
-    with_places = sorted(entities + _places(norm, entities), key=lambda e: e.start)
-    people = link_people(with_places, gap)
-    canonical = canonical_institutions(with_places)
-    sentences = split_sentences(text)
-    reference = article_date(norm.clean)
-    headline = sentences[0] if sentences else (0, 0)
+    """People and events from already tagged entities, by the rules alone (the learnt
+    extractor is :func:`medcoop.events.extract`)."""
+    from medcoop.events.extractor import extract_document
 
+    return extract_document(text, entities, None)
+
+
+def rule_events(view) -> list[Event]:
+    """The events the rules read from an :class:`~medcoop.events.view.ArticleView`."""
+    text, gap, with_places, canonical = view.text, view.gap, view.with_places, view.canonical
+    sentences, headline = view.sentences, view.headline
     events: list[Event] = []
-    mentions = [e for e in entities if e.label == "AGR" and len(e.normalized) > 1]
+    mentions = [e for e in view.entities if e.label == "AGR" and len(e.normalized) > 1]
     # Descriptors go last so that they can fold into the events the others found.
     mentions.sort(key=lambda e: bool(_DESCRIPTOR.match(e.normalized)))
     for agr in mentions:
@@ -157,11 +156,11 @@ def extract_from_entities(text: str, entities: list[Entity]) -> Document:
 
     if events:
         _fill_from_headline(events, with_places, headline, gap, canonical)
-        _add_signatories(text, events, with_places, people, sentences, gap)
+        _add_signatories(text, events, with_places, view.people, sentences, gap)
         for event in events:
-            event.date, event.date_text = _event_date(event, sentences, gap, reference)
+            event.date, event.date_text = _event_date(event, sentences, gap, view.reference)
             event.evidence.sort()
-    return Document(text, entities, people, events)
+    return events
 
 
 def _places(norm, entities: list[Entity]) -> list[Entity]:
@@ -181,13 +180,16 @@ def _places(norm, entities: list[Entity]) -> list[Entity]:
 
 
 def _event_date(event: Event, sentences, gap, reference) -> tuple[str | None, str | None]:
-    """``(date, date_text)``: the first date expression of the event's own sentences,
-    else of the article's lead (news opens with ``11月8日,A与B…``), else a relative one
-    (昨日, 日前), made ISO with the article's date where it allows; without any, the
-    article's own date."""
-    lead = [s for s in sentences[:_LEAD_SENTENCES] if s not in event.evidence]
-    for vague in (False, True):
-        for sentence in event.evidence + ([] if vague else lead):
+    """``(date, date_text)``: the first date expression of the event's own sentences
+    (a relative one such as 昨日 or 日前 included: 日前 there means the text does not say
+    which day), else of the article's lead (news opens with ``11月8日,A与B…``, after a
+    headline and page furniture; the page's date line dates the page, not the signing),
+    made ISO with the article's date where it allows; without any, the article's own date."""
+    own = [s for s in event.evidence if not is_date_line(gap(*s))]
+    start = sentences[0][0] if sentences else 0
+    lead = [s for s in sentences if s[0] - start < _LEAD_CHARS and s not in event.evidence and not is_date_line(gap(*s))]
+    for group, vague in ((own, False), (own, True), (lead, False)):
+        for sentence in group:
             clean = gap(*sentence)
             found = find_date(clean, vague=vague)
             if found:
@@ -299,8 +301,9 @@ def _add_signatories(text, events, entities, people, sentences, gap) -> None:
             event.evidence.append((start, end))
 
 
-# The lead (headline, date line, first sentence or two) dates the signing a story is about.
-_LEAD_SENTENCES = 4
+# The lead (headline, date line, page furniture, first sentence or two) dates the signing
+# a story is about.
+_LEAD_CHARS = 300
 _SIGN_VERB = re.compile(r"(签署|签订|签字|签下|签约)(?!仪式|暨|授牌|揭牌|活动)")
 _NOT_SIGNING = re.compile(r"出席|参加|参会|见证|主持|致辞|讲话|陪同")
 _LIST_FILLER = re.compile(rf"^[、和与及以及\s]*([{CJK_BASIC}]{{0,4}})?[、和与及以及\s]*$")

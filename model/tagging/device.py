@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 __all__ = ["resolve_device", "gpu_precision"]
 
 
 def resolve_device(device: str = "auto") -> str:
-    """``auto`` is CUDA when present, else CPU; an explicit CUDA device must exist."""
+    """``auto`` is CUDA when present, else CPU; an explicit CUDA device must exist.
+
+    PyTorch is imported only when a GPU could be there: the fast model on ONNX Runtime
+    then runs without it (about 220 MB less memory)."""
+    if device == "cpu" or (device == "auto" and "torch" not in sys.modules and not _gpu_driver_present()):
+        return "cpu"
     import torch
 
     if device == "auto":
@@ -16,6 +24,14 @@ def resolve_device(device: str = "auto") -> str:
     if device.split(":")[0] not in ("cpu", "cuda", "mps"):
         raise ValueError(f"--device {device!r}: use auto, cpu, cuda or cuda:N")
     return device
+
+
+def _gpu_driver_present() -> bool:
+    """Whether a GPU driver is visible (NVIDIA or ROCm device files on Linux); elsewhere
+    assume it may be, and let PyTorch tell."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(os.path.exists(p) for p in ("/dev/nvidiactl", "/dev/nvidia0", "/proc/driver/nvidia", "/dev/kfd"))
 
 
 def gpu_precision() -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -20,7 +22,10 @@ from medcoop.annotation.bio import tags_to_spans
 from medcoop.annotation.document import Span
 from medcoop.text.sentences import split_sentences
 
-__all__ = ["Encoded", "encode_texts", "plan_windows", "sentence_starts", "token_labels", "decode_spans", "special_ids"]
+__all__ = [
+    "Encoded", "encode_texts", "plan_windows", "sentence_starts", "token_labels", "decode_spans", "special_ids",
+    "LabelScheme", "label_scheme", "token_spans",
+]
 
 
 @dataclass
@@ -50,9 +55,13 @@ def encode_texts(tokenizer, texts: list[str]) -> list[Encoded]:
     encoded = []
     for enc in out:
         ids = np.asarray(enc.ids, dtype=np.int64)
-        offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-        keep = offsets[:, 1] > offsets[:, 0]
-        encoded.append(Encoded(ids[keep], offsets[keep, 0], offsets[keep, 1]))
+        offsets = np.fromiter(chain.from_iterable(enc.offsets), dtype=np.int64, count=2 * len(ids)).reshape(-1, 2)
+        starts, ends = offsets[:, 0], offsets[:, 1]
+        keep = ends > starts
+        if keep.all():  # the usual case: no copies to make
+            encoded.append(Encoded(ids, starts, ends))
+        else:
+            encoded.append(Encoded(ids[keep], starts[keep], ends[keep]))
     return encoded
 
 
@@ -130,14 +139,103 @@ def token_labels(enc: Encoded, spans: list[Span], label2id: dict[str, int]) -> n
     return labels
 
 
+@dataclass(frozen=True, eq=False)
+class LabelScheme:
+    """The model's labels as arrays for vectorised span decoding.
+
+    ``prefix[id]``: 1 for ``B-``, 2 for ``I-``, 0 for anything else (``O``); ``name[id]``
+    indexes ``names`` (``-1`` for none). ``bio`` is False when a label uses another
+    scheme's prefix (``S-``, ``E-``, ``M-``): those are decoded by the general loop of
+    :func:`medcoop.annotation.bio.tags_to_spans`."""
+
+    labels: tuple[str, ...]
+    prefix: np.ndarray
+    name: np.ndarray
+    names: tuple[str, ...]
+    bio: bool
+
+
+def label_scheme(id2label: dict[int, str]) -> LabelScheme:
+    """The :class:`LabelScheme` of a model's ``id2label`` (cached)."""
+    return _label_scheme(tuple(sorted((int(k), v) for k, v in id2label.items())))
+
+
+@lru_cache(maxsize=16)
+def _label_scheme(items: tuple[tuple[int, str], ...]) -> LabelScheme:
+    size = max((i for i, _ in items), default=-1) + 1
+    labels = [""] * size
+    prefix = np.zeros(size, dtype=np.int8)
+    name = np.full(size, -1, dtype=np.int64)
+    names: list[str] = []
+    bio = True
+    for i, label in items:
+        labels[i] = label
+        head, _, tail = label.partition("-")
+        if head in ("S", "E", "M"):
+            bio = False
+        if head in ("B", "I", "S", "E", "M"):
+            prefix[i] = {"B": 1, "I": 2}.get(head, 3)
+            if tail not in names:
+                names.append(tail)
+            name[i] = names.index(tail)
+    return LabelScheme(tuple(labels), prefix, name, tuple(names), bio)
+
+
+def token_spans(tag_ids: np.ndarray, scores: np.ndarray, scheme: LabelScheme):
+    """Strict decoding of per-token tags, vectorised: ``(starts, ends, names, means)``
+    arrays of token positions (end exclusive), name indices into ``scheme.names`` and
+    the mean tag probability over each entity's tokens, equal bit for bit to
+    ``np.mean(scores[start:end])``.
+
+    A span opens on ``B-X`` and runs over the ``I-X`` that follow; a run of inside tags
+    with no opening tag is dropped (:func:`medcoop.annotation.bio.tags_to_spans`, strict)."""
+    tag_ids = np.asarray(tag_ids, dtype=np.int64)
+    n = len(tag_ids)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, _span_means(np.asarray(scores), empty, empty)
+    if scheme.bio:
+        prefix, name = scheme.prefix[tag_ids], scheme.name[tag_ids]
+        opens, inside = prefix == 1, prefix == 2
+        # A token continues the one before it when it is I-X after B-X or I-X; chains of
+        # such tokens are the candidate spans, kept when they begin with a B-.
+        cont = np.zeros(n, dtype=bool)
+        cont[1:] = inside[1:] & (name[1:] == name[:-1]) & (opens[:-1] | inside[:-1])
+        first = np.flatnonzero(~cont)
+        last = np.append(first[1:], n)
+        keep = opens[first]
+        starts, ends = first[keep], last[keep]
+        names = name[starts]
+    else:
+        spans = tags_to_spans([scheme.labels[i] for i in tag_ids], strict=True)
+        starts = np.array([s for s, _, _ in spans], dtype=np.int64)
+        ends = np.array([e for _, e, _ in spans], dtype=np.int64)
+        names = np.array([scheme.names.index(label) for _, _, label in spans], dtype=np.int64)
+    return starts, ends, names, _span_means(np.asarray(scores), starts, ends)
+
+
+def _span_means(scores: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``np.mean(scores[s:e])`` for every span, a numpy call per distinct span length:
+    a row-wise mean over equal-length rows reduces each row exactly as ``np.mean`` does."""
+    dtype = np.zeros((1, 1), dtype=scores.dtype).mean(axis=1).dtype
+    means = np.empty(len(starts), dtype=dtype)
+    lengths = ends - starts
+    for length in np.unique(lengths).tolist():
+        rows = np.flatnonzero(lengths == length)
+        means[rows] = scores[starts[rows, None] + np.arange(length)].mean(axis=1)
+    return means
+
+
 def decode_spans(enc: Encoded, tag_ids: np.ndarray, scores: np.ndarray, id2label: dict[int, str]):
     """Entities from per-token tags, as ``(char_start, char_end, label, score)``:
     strict decoding (:func:`medcoop.annotation.bio.tags_to_spans`), the score being the
     mean tag probability over the entity's tokens."""
     if len(tag_ids) == 0:
         return []
-    tags = [id2label[int(i)] for i in tag_ids]
+    scheme = label_scheme(id2label)
+    starts, ends, names, means = token_spans(tag_ids, scores, scheme)
     return [
-        (int(enc.starts[s]), int(enc.ends[e - 1]), label, float(np.mean(scores[s:e])))
-        for s, e, label in tags_to_spans(tags, strict=True)
+        (start, end, scheme.names[name], mean)
+        for start, end, name, mean in zip(enc.starts[starts].tolist(), enc.ends[ends - 1].tolist(), names.tolist(),
+                                          means.tolist())
     ]

@@ -8,7 +8,6 @@ the per-token work, and no Python loop over characters.
 from __future__ import annotations
 
 import json
-import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -19,13 +18,16 @@ import numpy as np
 
 from medcoop.tagging.decoding import DECODERS, allowed_transitions, decode_tags
 from medcoop.tagging.device import gpu_precision, resolve_device
-from medcoop.tagging.encoding import Encoded, decode_spans, encode_texts, plan_windows, sentence_starts, special_ids
+from medcoop.tagging.encoding import Encoded, encode_texts, label_scheme, plan_windows, sentence_starts, special_ids, token_spans
 from medcoop.entity import Entity
-from medcoop.text.normalize import COMPATIBLE_NORMALIZATIONS, NORMALIZATION, normalize
+from medcoop.text.normalize import (COMPATIBLE_NORMALIZATIONS, NORMALIZATION, PUNCT_OR_SPACE, NormalizedText, normalize,
+                                    trim_spans)
 
-__all__ = ["Tagger", "TaggerSettings", "SHIPPED_MODEL", "load_settings"]
+__all__ = ["Tagger", "TaggerSettings", "SHIPPED_MODEL", "SHIPPED_MODELS", "load_settings"]
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "weights"
+SHIPPED_MODELS = {"accurate": SHIPPED_MODEL, "fast": SHIPPED_MODEL.with_name("weights_fast")}
+"""The models inside the package, by the name ``Tagger.from_pretrained`` and ``--model`` accept."""
 SETTINGS_FILE = "medcoop.json"
 SETTINGS_FORMATS = ("medcoop.tagger.v1", "medcoop.tagger.v2")
 EDGE_RULES = "medcoop.edges.v1"
@@ -60,6 +62,7 @@ class TaggerSettings:
     normalization: str = NORMALIZATION
     edge_rules: str = EDGE_RULES
     decoder: str = "argmax"  # or "viterbi" (medcoop.tagging.decoding); chosen on dev for each model
+    cpu_onnx: str | None = None  # an ONNX file of the folder to run on CPU when ONNX Runtime is installed
 
     def __post_init__(self):
         if self.decoder not in DECODERS:
@@ -120,11 +123,22 @@ class TorchRunner:
 class OnnxRunner:
     """Runs an exported ONNX model with ONNX Runtime (see ``medcoop export``)."""
 
+    threads: int | None = None
+    """Intra-op threads of new sessions; None leaves ONNX Runtime's default (all cores).
+    Set by the workers of ``tag_many(n_process=N)`` to share the cores out."""
+
     def __init__(self, path: Path, device: str):
         import onnxruntime as ort
 
         providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if device.startswith("cuda") else ["CPUExecutionProvider"]
-        self.session = ort.InferenceSession(str(path), providers=providers)
+        options = ort.SessionOptions()
+        if self.threads:
+            options.intra_op_num_threads = self.threads
+        # Idle pool threads sleep instead of spinning: spinning took the cores the Python side
+        # (normalisation, decoding) and other processes needed, +28-40% characters/s measured
+        # on 2 busy cores (BENCHMARKS.md); the numbers computed are the same.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = ort.InferenceSession(str(path), sess_options=options, providers=providers)
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
@@ -148,38 +162,60 @@ class Tagger:
         self.batch_size = batch_size
         self.first_id, self.last_id = special_ids(tokenizer)
         self.transitions = allowed_transitions(self.id2label)
+        self.scheme = label_scheme(self.id2label)
         # Windows along sentence ends make a repeated article's copies agree (51-54 -> 52
         # entities per copy of seed 003) but cost 0.3 dev points with the round-1 model and
         # break the seed-003 example; off until a retrained model is measured with them.
         self.sentence_windows = False
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.folder: Path | None = None  # the model folder it was loaded from (its event scorer lives there)
+        # How from_pretrained loaded this tagger, so that the workers of tag_many(n_process=N)
+        # load the same model; None for a tagger built by hand.
+        self.source: dict | None = None
 
     @classmethod
     def from_pretrained(
-        cls, path_or_name: str | Path | None = None, device: str = "auto", batch_size: int = 32, onnx: str | None = None
+        cls, path_or_name: str | Path | None = None, device: str = "auto", batch_size: int = 32,
+        onnx: str | bool | None = None,
     ) -> "Tagger":
-        """Load a tagger: ``None`` for the shipped model, a folder written by ``medcoop
-        train`` or ``medcoop export``, or a Hugging Face model name.
+        """Load a tagger: ``None`` or ``"accurate"`` for the shipped accurate model, ``"fast"``
+        for the shipped fast one, a folder written by ``medcoop train`` or ``medcoop export``
+        (write ``./fast`` for a folder of that name), or a Hugging Face model name.
 
-        A folder with ``model.onnx`` (or ``model.int8.onnx``) runs on ONNX Runtime when
-        ``onnx`` names that file; otherwise the transformers weights are used.
+        ``onnx`` names an ONNX file of the folder to run on ONNX Runtime; ``False`` runs the
+        transformers weights on PyTorch; ``None`` (the default) runs the file the folder's
+        settings name in ``cpu_onnx`` (the fast model's int8 file) when the device is the CPU
+        and ONNX Runtime is installed, and PyTorch otherwise.
         """
-        from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
-
         if batch_size < 1:
             raise ValueError(f"batch_size must be 1 or more, got {batch_size}")
         device = resolve_device(device)
-        source = SHIPPED_MODEL if path_or_name is None else path_or_name
+        named = path_or_name is None or (isinstance(path_or_name, str) and path_or_name in SHIPPED_MODELS)
+        source = SHIPPED_MODELS["accurate" if path_or_name is None else path_or_name] if named else path_or_name
         folder = Path(source)
-        if path_or_name is None and not (folder / "config.json").exists():
+        if named and not (folder / "config.json").exists():
             raise FileNotFoundError(
                 f"no model is shipped in {folder}; train one with `medcoop train` and pass its folder"
             )
         if folder.is_dir() and not (folder / "config.json").exists():
             raise FileNotFoundError(f"{folder} is not a model folder (no config.json); pass a folder written by medcoop train or ship")
         settings = load_settings(folder) if folder.is_dir() else TaggerSettings()
+        if onnx is None:
+            onnx = settings.cpu_onnx if settings.cpu_onnx and device == "cpu" and _has_onnxruntime() else False
         if onnx and not (folder / onnx).is_file():
             raise FileNotFoundError(f"{folder / onnx} does not exist; write it with medcoop export --onnx --out {folder}")
+        if onnx and _OnnxTokenizer.fits(folder):
+            # ONNX Runtime with the tokenizers library alone: neither transformers nor PyTorch
+            # is imported (about 250 MB less memory and a faster start), same tokens.
+            config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+            tagger = cls(OnnxRunner(folder / onnx, device), _OnnxTokenizer(folder), config["id2label"], settings, batch_size)
+            tagger.folder = folder
+            tagger.source = {"path_or_name": source, "device": device, "batch_size": batch_size, "onnx": onnx}
+            return tagger
+        from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
+
+        import medcoop.tagging.student  # noqa: F401  (registers the fast model's architecture with transformers)
+
         with quiet_transformers():
             try:
                 tokenizer = AutoTokenizer.from_pretrained(source)
@@ -194,7 +230,10 @@ class Tagger:
             else:
                 # Weights ship in fp16 to stay small; TorchRunner picks the compute precision.
                 runner = TorchRunner(AutoModelForTokenClassification.from_pretrained(source, dtype="auto"), device)
-        return cls(runner, tokenizer, config.id2label, settings, batch_size)
+        tagger = cls(runner, tokenizer, config.id2label, settings, batch_size)
+        tagger.folder = folder if folder.is_dir() else None
+        tagger.source = {"path_or_name": source, "device": device, "batch_size": batch_size, "onnx": onnx}
+        return tagger
 
     # --- public API ---------------------------------------------------------------
 
@@ -202,9 +241,15 @@ class Tagger:
         """Entities of one raw text, with offsets into ``text``."""
         return next(self.tag_many([text]))
 
-    def tag_many(self, texts: Iterable[str], batch_size: int | None = None, progress: bool = False) -> Iterator[list[Entity]]:
+    def tag_many(self, texts: Iterable[str], batch_size: int | None = None, progress: bool = False,
+                 n_process: int = 1) -> Iterator[list[Entity]]:
         """Entities of each text, yielded in input order; any number of texts in
         bounded memory (they are read in chunks of about 200,000 characters).
+
+        ``n_process=N`` tags on N worker processes, each loading this model once
+        (:mod:`medcoop.tagging.parallel`; ``-1``: one per core): for large jobs on a
+        CPU, since starting them takes seconds. A script that uses it needs the
+        ``if __name__ == "__main__":`` guard.
 
         Wrong arguments are refused here, when called, not at the first ``next()``."""
         if isinstance(texts, str):
@@ -213,6 +258,20 @@ class Tagger:
         batch_size = self.batch_size if batch_size is None else batch_size
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a whole number of 1 or more, got {batch_size!r}")
+        if not isinstance(n_process, int) or isinstance(n_process, bool) or not (n_process >= 1 or n_process == -1):
+            raise ValueError(f"n_process must be a whole number of 1 or more (or -1: one per core), got {n_process!r}")
+        if n_process == -1:
+            from medcoop.tagging.parallel import cpu_cores
+
+            n_process = cpu_cores()
+        if n_process > 1:
+            if self.source is None:
+                raise ValueError("n_process > 1 needs a tagger loaded with Tagger.from_pretrained: each worker "
+                                 "process loads the model the same way")
+            from medcoop.tagging.parallel import tag_parallel
+
+            overrides = {"settings": self.settings, "sentence_windows": self.sentence_windows}
+            return tag_parallel(self.source, texts, n_process, batch_size, progress, overrides)
         return self._stream(texts, batch_size, progress)
 
     def _stream(self, texts: Iterable[str], batch_size: int, progress: bool) -> Iterator[list[Entity]]:
@@ -237,21 +296,24 @@ class Tagger:
         breaks = [sentence_starts(enc, norm.clean) if self.sentence_windows else () for enc, norm in zip(encoded, norms)]
         results = []
         for norm, enc, p in zip(norms, encoded, self._predict(encoded, batch_size, breaks)):
-            t, s = decode_tags(p, self.settings.decoder, self.transitions)
-            entities = []
-            for start, end, label, score in decode_spans(enc, t, s, self.id2label):
-                start, end = _guideline_edges(norm.clean, start, end)
-                if end - start < 2 and label != "PER":
-                    continue  # only a surname (王 in 王院长) is a one-character entity
-                entity = norm.entity(start, end, label, round(score, 4))
-                if entity is not None:
-                    entities.append(entity)
-            results.append(entities)
+            tags, scores = decode_tags(p, self.settings.decoder, self.transitions)
+            results.append(_spans_to_entities(norm, enc, token_spans(tags, scores, self.scheme), self.scheme.names))
         return results
 
     def _predict(self, encoded: list[Encoded], batch_size: int, breaks) -> list[np.ndarray]:
         """Label probabilities ``[tokens, labels]`` of every text, each token from the
         window whose core holds it."""
+        probs = [np.zeros((len(e), len(self.id2label)), dtype=np.float32) for e in encoded]
+        for ids, mask, batch in self._batches(encoded, batch_size, breaks):
+            p = _softmax(self.runner(ids, mask))
+            for row, (doc, (start, _, core_start, core_end)) in enumerate(batch):
+                lo, hi = core_start - start + 1, core_end - start + 1
+                probs[doc][core_start:core_end] = p[row, lo:hi]
+        return probs
+
+    def _batches(self, encoded: list[Encoded], batch_size: int, breaks):
+        """``(ids, mask, windows)`` per batch: the windows of all texts, longest first (little
+        padding), each ``(doc, (start, end, core_start, core_end))``, with special tokens."""
         size = self.settings.max_length - 2
         windows = [
             (doc, w)
@@ -259,8 +321,7 @@ class Tagger:
             for w in plan_windows(len(enc), size, self.settings.margin, breaks[doc])
             if len(enc)
         ]
-        windows.sort(key=lambda dw: dw[1][0] - dw[1][1])  # longest first: little padding
-        probs = [np.zeros((len(e), len(self.id2label)), dtype=np.float32) for e in encoded]
+        windows.sort(key=lambda dw: dw[1][0] - dw[1][1])
         for b in range(0, len(windows), batch_size):
             batch = windows[b : b + batch_size]
             width = max(end - start for _, (start, end, _, _) in batch) + 2
@@ -272,11 +333,44 @@ class Tagger:
                 ids[row, 1 : n + 1] = encoded[doc].ids[start:end]
                 ids[row, n + 1] = self.last_id
                 mask[row, : n + 2] = 1
-            p = _softmax(self.runner(ids, mask))
-            for row, (doc, (start, _, core_start, core_end)) in enumerate(batch):
-                lo, hi = core_start - start + 1, core_end - start + 1
-                probs[doc][core_start:core_end] = p[row, lo:hi]
-        return probs
+            yield ids, mask, batch
+
+
+class _OnnxTokenizer:
+    """A folder's ``tokenizer.json`` read by the tokenizers library directly, with the special
+    token ids the tagger needs. Used on the ONNX path for tokenizer classes that transformers
+    loads from that file unchanged (a generic fast tokenizer, as both shipped models have);
+    for others (BERT, XLM-R classes that transformers may rebuild) AutoTokenizer is used."""
+
+    CLASSES = ("TokenizersBackend", "PreTrainedTokenizerFast")
+
+    def __init__(self, folder: Path):
+        from tokenizers import Tokenizer
+
+        self.backend_tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        config = _tokenizer_config(folder)
+        for name in ("cls", "sep", "bos", "eos", "pad"):
+            token = config.get(f"{name}_token")
+            token = token.get("content") if isinstance(token, dict) else token
+            setattr(self, f"{name}_token_id", self.backend_tokenizer.token_to_id(token) if token else None)
+
+    @classmethod
+    def fits(cls, folder: Path) -> bool:
+        return (folder / "tokenizer.json").is_file() and _tokenizer_config(folder).get("tokenizer_class") in cls.CLASSES
+
+
+def _tokenizer_config(folder: Path) -> dict:
+    config = {}
+    for name in ("special_tokens_map.json", "tokenizer_config.json"):
+        if (folder / name).is_file():
+            config.update(json.loads((folder / name).read_text(encoding="utf-8")))
+    return config
+
+
+def _has_onnxruntime() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("onnxruntime") is not None
 
 
 @contextmanager
@@ -296,21 +390,33 @@ def quiet_transformers():
             hf_logging.enable_progress_bar()
 
 
-def _guideline_edges(clean: str, start: int, end: int) -> tuple[int, int]:
+def _spans_to_entities(norm: NormalizedText, enc: Encoded, spans, names: tuple[str, ...]) -> list[Entity]:
+    """Entities of one text from its token spans (:func:`token_spans`): character offsets,
+    the guideline's edge rules, raw offsets; all spans at once but the Entity objects."""
+    starts, ends, name_ids, means = spans
+    if not len(starts):
+        return []
+    char_starts, char_ends = _guideline_edges(norm, enc.starts[starts], enc.ends[ends - 1])
+    per = names.index("PER") if "PER" in names else -1
+    # Only a surname (王 in 王院长) is a one-character entity.
+    keep = np.flatnonzero((char_ends - char_starts >= 2) | (name_ids == per))
+    labels = [names[i] for i in name_ids[keep].tolist()]
+    scores = [round(score, 4) for score in means[keep].tolist()]
+    return norm.entities(char_starts[keep], char_ends[keep], labels, scores)
+
+
+def _guideline_edges(norm: NormalizedText, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Brackets, quotes and other punctuation never begin or end a span in the
     guideline (《合作协议》 -> 合作协议); the model sometimes takes one in."""
-    while start < end and unicodedata.category(clean[start])[0] in "PZ":
-        start += 1
-    while end > start and unicodedata.category(clean[end - 1])[0] in "PZ":
-        end -= 1
-    return start, end
+    return trim_spans((norm.char_flags & PUNCT_OR_SPACE).astype(bool), starts, ends)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
-    """Label probabilities, computed stably in numpy."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    exp = np.exp(shifted)
-    return (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
+    """Label probabilities, computed stably in numpy (in place: no temporaries)."""
+    exp = logits - logits.max(axis=-1, keepdims=True)
+    np.exp(exp, out=exp)
+    exp /= exp.sum(axis=-1, keepdims=True)
+    return exp.astype(np.float32, copy=False)
 
 
 def _chunks(texts: Iterable[str], max_chars: int, max_docs: int) -> Iterator[list[str]]:

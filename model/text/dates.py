@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-__all__ = ["article_date", "find_date", "iso_date"]
+__all__ = ["article_date", "find_date", "iso_date", "is_date_line"]
 
 # An article's own date stands in its first lines (headline, source line, date line);
 # dates further down are the events it reports, so the search stops early.
@@ -16,6 +16,10 @@ _FULL = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:�
 _MONTH_DAY = re.compile(r"(?:(?<!\d)((?:19|20)\d{2})\s*年\s*)?(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*(?:日|号)")
 _YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?!\s*\d)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
+# 去年8月, 上月28日, 今年3月5日: a month or day counted from the article's date.
+_RELATIVE_MONTH = re.compile(r"(去年|今年|前年|明年|上月|本月|当月|上个月)\s*(?:(\d{1,2})\s*月)?\s*(?:(\d{1,2})\s*(?:日|号))?")
+# 2日在厦门举行: a day of the article's own month (news of the week).
+_DAY_ONLY = re.compile(r"(?<![\d月年号])(\d{1,2})\s*日(?=\s*(?:上午|下午|晚|在|于|,|，|举行|签))")
 _VAGUE = re.compile(r"日前|近日|近期|前天|昨日|昨天|今日|今天|当天|当日")
 _CN_DIGITS = re.compile("[〇零一二三四五六七八九十廿]")
 _CN_MONTH_DAY = re.compile("(?:[〇零一二三四五六七八九]{4}年)?[一二三四五六七八九十]{1,2}月[一二三四五六七八九十廿]{1,3}[日号]")
@@ -50,12 +54,18 @@ def find_date(sentence: str, vague: bool = True) -> tuple[int, int] | None:
     """Offsets of the first date expression in a sentence: a full date, a month and
     day (Arabic or Chinese numerals), a year and month, a year, or (with ``vague``)
     relative words such as 昨日, 今天, 日前."""
-    patterns = (_FULL, _MONTH_DAY, _CN_MONTH_DAY, _YEAR_MONTH, _YEAR) + ((_VAGUE,) if vague else ())
+    patterns = (_FULL, _MONTH_DAY, _CN_MONTH_DAY, _YEAR_MONTH, _YEAR) + ((_RELATIVE_MONTH, _DAY_ONLY, _VAGUE) if vague else ())
     for pattern in patterns:
         m = pattern.search(sentence)
-        if m:
+        if m and (pattern is not _RELATIVE_MONTH or m.group(2) or m.group(3)):
             return m.start(), m.end()
     return None
+
+
+def is_date_line(line: str) -> bool:
+    """A page's date line (``发布时间：2022-08-28``, ``2024-11-08 10:15 来源：…``): it dates
+    the page, not what the page reports."""
+    return bool(_DATE_LINE.search(line)) or bool(re.fullmatch(r"[\d\s:：/.\-年月日时分秒]+", line))
 
 
 def iso_date(expression: str, reference: date | None) -> str | None:
@@ -72,6 +82,8 @@ def iso_date(expression: str, reference: date | None) -> str | None:
     '2024-12-30'
     >>> iso_date("十一月八日", date(2024, 11, 20))
     '2024-11-08'
+    >>> iso_date("去年8月", date(2016, 12, 4)), iso_date("上月28日", date(2023, 7, 2)), iso_date("2日", date(2019, 10, 20))
+    ('2015-08', '2023-06-28', '2019-10-02')
     >>> iso_date("昨日", date(2024, 11, 9)), iso_date("日前", date(2024, 11, 9)), iso_date("5月26日", None)
     ('2024-11-08', None, None)
     """
@@ -88,10 +100,46 @@ def iso_date(expression: str, reference: date | None) -> str | None:
     m = _YEAR.search(expression)
     if m:
         return m.group(1)
+    m = _RELATIVE_MONTH.fullmatch(expression.strip())
+    if m and reference is not None:
+        return _relative_month(m, reference)
+    m = re.fullmatch(r"(\d{1,2})\s*日", expression.strip())
+    if m and reference is not None:
+        return _day_of_month(int(m.group(1)), reference)
     days_back = _RELATIVE.get(expression.strip())
     if days_back is not None and reference is not None:
         return (reference - timedelta(days=days_back)).isoformat()
     return None
+
+
+def _day_of_month(day: int, reference: date) -> str | None:
+    """A bare day: of the article's month, or of the month before when it is later."""
+    year, month = reference.year, reference.month
+    if day > reference.day:
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _relative_month(m, reference: date) -> str | None:
+    """去年8月 -> the previous year's August; 上月28日 -> the 28th of the month before."""
+    word, month, day = m.group(1), m.group(2), m.group(3)
+    year = reference.year + {"去年": -1, "前年": -2, "明年": 1}.get(word, 0)
+    if word in ("上月", "上个月"):
+        year, month = (year, reference.month - 1) if reference.month > 1 else (year - 1, 12)
+    elif word in ("本月", "当月"):
+        month = reference.month
+    if month is None:
+        return None
+    month = int(month)
+    if day is None:
+        return f"{year:04d}-{month:02d}"
+    try:
+        return date(year, month, int(day)).isoformat()
+    except ValueError:
+        return None
 
 
 def _month_day(year: int | None, month: int, day: int, reference: date | None) -> str | None:
