@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from medcoop.constants import DEFAULT_ANNOTATIONS, DEFAULT_SPLITS, LABELS, REPOSITORY
 from medcoop.annotation.standoff import shared_dir
 
-__all__ = ["Stage", "TrainConfig", "load_config", "resolve_project_path"]
+__all__ = ["Stage", "TrainConfig", "load_config", "load_yaml_model", "resolve_project_path"]
 
 # pydantic validates the YAML strictly: an unknown or missing key, "epochs: one", or a
 # data list written as one string ("data: annotations:train", which plain Python would
@@ -93,6 +93,12 @@ def resolve_project_path(path: str | Path) -> Path:
 
 def load_config(path: str | Path, **overrides) -> TrainConfig:
     """Read a YAML config; unknown, missing and mistyped keys are errors naming the key and the file."""
+    return load_yaml_model(path, TrainConfig, **overrides)
+
+
+def load_yaml_model(path: str | Path, model: type[BaseModel], **overrides):
+    """``model`` validated from the YAML file ``path`` (overrides that are not None win);
+    every problem is one error naming the file and the key, for any recipe kind."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -102,7 +108,7 @@ def load_config(path: str | Path, **overrides) -> TrainConfig:
         raise ValueError(f"{path}: expected settings as 'key: value' lines, got {type(data).__name__}")
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return TrainConfig.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as e:
         problems = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'config'}: {err['msg']}"
                              + (f" (got {err['input']!r})" if err["type"] != "missing" and not isinstance(err["input"], dict) else "")

@@ -38,7 +38,7 @@ from typing import Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from medcoop.annotation.bio import bio_labels
 from medcoop.annotation.document import Span
@@ -48,7 +48,7 @@ from medcoop.tagging.encoding import encode_texts, plan_windows, special_ids, to
 from medcoop.tagging.tagger import SHIPPED_MODEL, Tagger, TaggerSettings, TorchRunner, quiet_transformers
 from medcoop.text.normalize import NORMALIZATION, normalize
 
-from medcoop.training.config import _STRICT
+from medcoop.training.config import _STRICT, load_yaml_model
 from medcoop.training.data import file_digest, resolve_data
 from medcoop.training.evaluate import evaluate_tagger
 
@@ -120,19 +120,7 @@ class DistilConfig(BaseModel):
 
 def load_distil_config(path: str | Path, **overrides) -> DistilConfig:
     """Read a distillation YAML; unknown, missing and mistyped keys are errors naming the key."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise ValueError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected settings as 'key: value' lines, got {type(data).__name__}")
-    data.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        return DistilConfig.model_validate(data)
-    except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'config'}: {err['msg']}" for err in e.errors())
-        raise ValueError(f"{path}: {problems}") from None
+    return load_yaml_model(path, DistilConfig, **overrides)
 
 
 def is_distil_config(path: str | Path) -> bool:

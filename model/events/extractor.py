@@ -12,6 +12,7 @@ mentions it came from, its score and the features that decided it.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 
 from medcoop.entity import Entity
@@ -53,7 +54,7 @@ def extract_many(texts: Iterable[str], tagger, batch_size: int | None = None, pr
     """:func:`extract` over many texts, in input order, tagging them in batches."""
     texts = iter(texts) if not isinstance(texts, str) else texts
     scorer = scorer_for(tagger)
-    pending: list[str] = []
+    pending: deque[str] = deque()  # texts read by tag_many and not yet extracted
 
     def remember(stream):
         for text in stream:
@@ -61,7 +62,7 @@ def extract_many(texts: Iterable[str], tagger, batch_size: int | None = None, pr
             yield text
 
     for entities in tagger.tag_many(remember(texts), batch_size=batch_size, progress=progress):
-        yield extract_document(pending.pop(0), entities, scorer)
+        yield extract_document(pending.popleft(), entities, scorer)
 
 
 def extract_document(text: str, entities: list[Entity], scorer: EventScorer | None) -> Document:

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from medcoop.entity import Entity
-from medcoop.events.lexicon import words
+from medcoop.events.lexicon import lexicon, words
 from medcoop.events.rules import Event, _CONNECTOR, _DESCRIPTOR, _signing_clauses, agreement_type
 from medcoop.events.view import ArticleView
 
@@ -163,7 +163,7 @@ def party_candidates(view: ArticleView, rule_events: list[Event]) -> list[Candid
             "university": float(bool(re.search("大学|学院$|学校$", name))),
             "health_authority": float(bool(re.search("卫健委|卫生健康|卫生局|卫计|卫生厅|管理局", name))),
             "company": float(bool(re.search("公司|集团", name))),
-            "media": float(bool(re.search(f"({'|'.join(map(re.escape, _media()))})$", name))),
+            "media": float(name.endswith(tuple(lexicon()["media_suffixes"]))),
             "self_reference": float(name == self_name and self_in_event),
             "first_position": mentions[0].start / length,
             "candidates": _log(len(by_name)),
@@ -210,12 +210,6 @@ def signer_candidates(view: ArticleView, rule_events: list[Event], party_names: 
         }
         found.append(Candidate("signer", name, mentions, {k: v for k, v in f.items() if v}))
     return found
-
-
-def _media() -> list[str]:
-    from medcoop.events.lexicon import lexicon
-
-    return lexicon()["media_suffixes"]
 
 
 def _distance(a: Entity, b: Entity) -> int:

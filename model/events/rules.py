@@ -132,7 +132,7 @@ def rule_events(view) -> list[Event]:
     # Descriptors go last so that they can fold into the events the others found.
     mentions.sort(key=lambda e: bool(_DESCRIPTOR.match(e.normalized)))
     for agr in mentions:
-        sentence = _sentence_of(sentences, agr.start)
+        sentence = view.sentence_of(agr.start)
         clean_sentence = gap(*sentence)
         if sentence != headline and not _SIGNING.search(clean_sentence):
             continue
@@ -196,13 +196,6 @@ def _event_date(event: Event, sentences, gap, reference) -> tuple[str | None, st
                 expression = clean[found[0]:found[1]]
                 return iso_date(expression, reference), expression
     return (reference.isoformat(), None) if reference else (None, None)
-
-
-def _sentence_of(sentences, pos: int) -> tuple[int, int]:
-    for start, end in sentences:
-        if start <= pos < end:
-            return start, end
-    return pos, pos + 1
 
 
 def _parties(in_sentence: list[Entity], agr: Entity, gap) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 
 from medcoop.entity import Entity
@@ -38,8 +39,13 @@ class ArticleView:
             return ""
         return self.norm.clean[slice(*self.norm.to_clean(a, b))].strip()
 
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [s for s, _ in self.sentences]
+
     def sentence_of(self, pos: int) -> tuple[int, int]:
-        k = bisect.bisect_right([s for s, _ in self.sentences], pos) - 1
+        """The sentence holding raw offset ``pos`` (``(pos, pos + 1)`` between sentences)."""
+        k = bisect.bisect_right(self._starts, pos) - 1
         if k >= 0 and self.sentences[k][0] <= pos < self.sentences[k][1]:
             return self.sentences[k]
         return pos, pos + 1
