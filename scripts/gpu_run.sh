@@ -24,7 +24,12 @@ prepare)
     # The device tool takes at most 64 MiB: tracked and untracked-not-ignored files plus .gpu/.
     size=$( { git ls-files -z; git ls-files -z --others --exclude-standard; } | xargs -0 du -cb 2>/dev/null | awk '/total$/ {s += $1} END {print s}')
     extra=$(du -sb .gpu | cut -f1)
-    echo "ready: .gpu/ holds $(ls .gpu/whl) and the input; about $(( (size + extra) / 1048576 )) MiB will travel (limit 64)"
+    mib=$(( (size + extra + 1048575) / 1048576 ))
+    if [ "$mib" -gt 64 ]; then
+        echo "not ready: about $mib MiB would travel and the device tool takes at most 64 MiB (tracked files cannot be left behind)" >&2
+        exit 1
+    fi
+    echo "ready: .gpu/ holds $(ls .gpu/whl) and the input; about $mib MiB will travel (limit 64)"
     ;;
 run)
     [ -f .gpu/input.json.gz ] || { echo "no .gpu/input.json.gz: run 'bash scripts/gpu_run.sh prepare' here first and carry .gpu" >&2; exit 1; }

@@ -41,3 +41,33 @@ def test_every_window_of_a_long_document_opens_and_closes_on_special_tokens(toke
         assert len(ids) == len(labels) <= 16
         assert (ids[0], ids[-1]) == (tokenizer.cls_token_id, tokenizer.sep_token_id)
         assert labels[0] == labels[-1] == -100 and -100 not in labels[1:-1]
+
+
+def test_learning_curve_subsets_are_nested_and_can_name_one_round():
+    from medcoop.constants import DEFAULT_ANNOTATIONS, DEFAULT_SPLITS
+    from medcoop.training.data import resolve_data
+
+    def ids(spec):
+        docs, _ = resolve_data(spec, splits=DEFAULT_SPLITS, annotations=[str(p) for p in DEFAULT_ANNOTATIONS],
+                               datasets_dir=".")
+        return {d.id for d in docs}
+
+    round1, round2, every = ids("annotations:train:round1"), ids("annotations:train:round2"), ids("annotations:train")
+    assert round1 | round2 == every and not round1 & round2
+    quarter, half = ids("annotations:train:round2:25%"), ids("annotations:train:round2:50%")
+    assert quarter < half < round2 and len(half) == round(len(round2) / 2)
+    assert all(not i.startswith("x") for i in round1) and all(i.startswith("x") for i in round2)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("annotations:train:round3", "at most one annotation round"),
+    ("annotations:train:0%", "one percentage between 0 and 100"),
+    ("annotations:train:25%:50%", "one percentage"),
+    ("annotations:test:round1", "kept for the benchmark"),
+])
+def test_bad_subsets_say_how_to_write_them(spec, message):
+    from medcoop.constants import DEFAULT_ANNOTATIONS, DEFAULT_SPLITS
+    from medcoop.training.data import resolve_data
+
+    with pytest.raises(ValueError, match=message):
+        resolve_data(spec, splits=DEFAULT_SPLITS, annotations=[str(p) for p in DEFAULT_ANNOTATIONS], datasets_dir=".")

@@ -82,7 +82,7 @@ def test_resume_skips_finished_stages(tmp_path, tiny_bert):
 def test_configs_in_the_repo_load(tmp_path):
     from medcoop.training.distil import is_distil_config, load_distil_config
 
-    for path in (Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"):
+    for path in (Path(__file__).resolve().parents[1] / "configs").rglob("*.yaml"):
         config = load_distil_config(path) if is_distil_config(path) else load_config(path)  # fast-*.yaml: students
         assert config.stages and config.output_dir
 

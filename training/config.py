@@ -4,6 +4,9 @@ Data sources are named by strings so a config reads like a recipe:
 
 * ``annotations:train`` - the documents the split file puts in ``train``
   (also ``dev``; ``test`` is refused, it is kept for the benchmark);
+  ``annotations:train:round1`` or ``:round2`` for one annotation round, and a
+  percentage (``annotations:train:round1:25%``) for a fixed nested subset, as a
+  learning curve needs;
 * ``public:cluener:train`` - a public corpus mapped to our labels (see
   :mod:`medcoop.training.public_corpora`), optionally ``public:msra:train:20000``
   for the first 20,000 sentences;

