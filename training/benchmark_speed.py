@@ -319,11 +319,15 @@ def _int8_folder(model: str | None, given: str | None, export: bool, scratch: Pa
     if model and (Path(model) / INT8).is_file():
         return model
     if model and export:
-        from medcoop.tagging.export import export_onnx
-
         out = scratch / name
         print(f"exporting {model} to ONNX (fp32 and int8) in {out} ...", file=sys.stderr)
-        export_onnx(model, out, int8=True)
+        # In a process of its own: Linux carries a parent's peak RSS into every child it
+        # forks (and across exec), so an export in this process would set every backend's
+        # measured peak memory to the exporter's.
+        cmd = [sys.executable, "-m", "medcoop.cli", "export", "--onnx", "--int8", "--model", str(model), "--out", str(out)]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"exporting {model} failed:\n{done.stderr[-2000:]}")
         return str(out)
     return None
 

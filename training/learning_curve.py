@@ -68,7 +68,10 @@ def plot(points: list[CurvePoint], out: str | Path, title: str = "") -> Path:
     ax.plot(x, [p.micro for p in points], "o-", color="black", label="micro")
     for label in LABELS:
         ax.plot(x, [p.per_label[label] for p in points], ".--", label=label)
-    ax.set_xlabel("in-domain training documents")
+    # doublings of the data are what annotation buys, so they get equal steps
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(x, [str(n) for n in x])
+    ax.set_xlabel("in-domain training documents (log scale)")
     ax.set_ylabel("dev F1 (strict spans)")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
