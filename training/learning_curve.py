@@ -6,8 +6,8 @@ several curves (say, round-1 data alone and round-2 added) in one table and plot
 model is scored here, on the same documents and with the same evaluation as ``medcoop
 evaluate`` (strict spans on raw offsets), rather than read from its training record,
 because records of older runs hold scores on an older, smaller dev split; a ``medcoop
-evaluate --json`` file of those documents may stand for a model folder that was not kept. The plot needs matplotlib
-(``pip install matplotlib``), which the package itself does not.
+evaluate --json`` file of those documents may stand for a model folder that was not kept.
+The plot needs matplotlib (``pip install matplotlib``), which the package itself does not.
 """
 
 from __future__ import annotations
@@ -46,12 +46,15 @@ def score_points(points: list[tuple], data: str = "annotations:dev") -> list[Cur
     from medcoop.training.data import resolve_data
     from medcoop.training.evaluate import evaluate_tagger
 
-    docs, _ = resolve_data(data, splits=DEFAULT_SPLITS, annotations=[str(p) for p in DEFAULT_ANNOTATIONS], datasets_dir=".")
+    docs = None  # read only if some point is a model to score, not a scores file
     scored = []
     for documents, folder, *arm in points:
         if folder.endswith(".json"):
             micro, per_label = read_scores(folder)
         else:
+            if docs is None:
+                docs, _ = resolve_data(data, splits=DEFAULT_SPLITS, annotations=[str(p) for p in DEFAULT_ANNOTATIONS],
+                                       datasets_dir=".")
             scores = evaluate_tagger(Tagger.from_pretrained(folder), docs)
             micro, per_label = scores.micro.f1, {l: scores.per_label[l].f1 for l in LABELS}
         scored.append(CurvePoint(documents, folder, micro, per_label, *arm))
